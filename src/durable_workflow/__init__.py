@@ -1,0 +1,36 @@
+"""durable-workflow: a typed, async-first Python SDK for the Durable Workflow server."""
+
+from durable_workflow.errors import (
+    ActivityCancelled as ActivityCancelled,
+    ActivityFailed as ActivityFailed,
+    ChildWorkflowFailed as ChildWorkflowFailed,
+    DurableWorkflowError as DurableWorkflowError,
+    Forbidden as Forbidden,
+    InvalidArgument as InvalidArgument,
+    NamespaceNotFound as NamespaceNotFound,
+    NonDeterminismError as NonDeterminismError,
+    NonRetryableError as NonRetryableError,
+    PayloadConversionError as PayloadConversionError,
+    PayloadDecodeError as PayloadDecodeError,
+    PayloadError as PayloadError,
+    QueryFailed as QueryFailed,
+    ReplayError as ReplayError,
+    ScheduleAlreadyExists as ScheduleAlreadyExists,
+    ScheduleNotFound as ScheduleNotFound,
+    ServerCompatibilityError as ServerCompatibilityError,
+    ServerError as ServerError,
+    SignalFailed as SignalFailed,
+    TransportError as TransportError,
+    Unauthorized as Unauthorized,
+    UpdateRejected as UpdateRejected,
+    WorkflowAlreadyStarted as WorkflowAlreadyStarted,
+    WorkflowCancelled as WorkflowCancelled,
+    WorkflowFailed as WorkflowFailed,
+    WorkflowNotFound as WorkflowNotFound,
+    WorkflowOutcomeError as WorkflowOutcomeError,
+    WorkflowResultTimeout as WorkflowResultTimeout,
+    WorkflowTerminated as WorkflowTerminated,
+    WorkflowTimedOut as WorkflowTimedOut,
+)
+
+__version__ = "0.5.0"
