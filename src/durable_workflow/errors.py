@@ -125,6 +125,8 @@ class ServerError(DurableWorkflowError):
         self.reason = reason
         self.body = body
         self.response = response
+        #: how many attempts the transport made; > 1 means an earlier attempt may have reached the server
+        self.attempts = 1
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status_code={self.status_code}, reason={self.reason!r})"
@@ -243,7 +245,9 @@ class WorkflowCancelled(WorkflowOutcomeError):
 
     __module__ = "durable_workflow"
 
-    def __init__(self, reason: str | None = None, *, workflow_id: str = "", run_id: str | None = None) -> None:
+    def __init__(
+        self, reason: str | None = None, *, workflow_id: str = "", run_id: str | None = None
+    ) -> None:
         super().__init__(reason or "workflow cancelled", workflow_id=workflow_id, run_id=run_id)
         self.reason = reason
 
@@ -253,7 +257,9 @@ class WorkflowTerminated(WorkflowOutcomeError):
 
     __module__ = "durable_workflow"
 
-    def __init__(self, reason: str | None = None, *, workflow_id: str = "", run_id: str | None = None) -> None:
+    def __init__(
+        self, reason: str | None = None, *, workflow_id: str = "", run_id: str | None = None
+    ) -> None:
         super().__init__(reason or "workflow terminated", workflow_id=workflow_id, run_id=run_id)
         self.reason = reason
 
@@ -399,7 +405,7 @@ class ServerCompatibilityError(DurableWorkflowError):
     __module__ = "durable_workflow"
 
 
-class ActivityCancelled(BaseException):  # noqa: N818 - name fixed by the product docs
+class ActivityCancelled(BaseException):
     """Raised inside an activity once the server reports its cancellation was requested."""
 
     __module__ = "durable_workflow"

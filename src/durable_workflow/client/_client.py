@@ -1,0 +1,366 @@
+"""The async `Client`: start, observe and steer workflows over the control plane."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, Literal, TypeVar, overload
+
+import httpx
+from typing_extensions import ParamSpec, Self
+
+from durable_workflow import errors
+from durable_workflow.client._admin import AdminMixin
+from durable_workflow.client._handle import WorkflowHandle
+from durable_workflow.client._models import UpdateResult, WorkflowExecution, WorkflowList
+from durable_workflow.client._schedules import ScheduleMixin
+from durable_workflow.client._stub import HasRun, WorkflowStub
+from durable_workflow.client._transport import Transport, TransportRetryPolicy
+from durable_workflow.metrics import MetricsRecorder, NoopMetrics
+from durable_workflow.payloads import DataConverter, from_json_compatible, to_json_compatible
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+
+DuplicatePolicy = Literal["fail", "use-existing"]
+
+
+class Client(AdminMixin, ScheduleMixin):
+    """Talks to a Durable Workflow server (or the embedded dev server) over HTTP+JSON.
+
+    Args:
+        base_url: the server's address without ``/api``, e.g. ``http://localhost:8080``.
+        token: one bearer token for both planes (servers with a shared token).
+        control_token: token for control-plane calls (start, describe, signal, ...); wins over ``token``.
+        worker_token: token for worker-plane calls (polling, completing tasks); wins over ``token``.
+        namespace: sent as ``X-Namespace`` on every request.
+        timeout: HTTP timeout in seconds for everything except long polls.
+        metrics: a recorder with ``increment`` and ``record``; no-op by default.
+        transport: an `httpx.AsyncBaseTransport`, e.g. ``httpx.ASGITransport`` for an in-process server.
+        retry_policy: how transport faults (connection errors, 5xx, 429) are retried.
+        payload_encoding: ``"wrapper"`` (the default Avro generic wrapper) or ``"value-v1"``.
+    """
+
+    __module__ = "durable_workflow"
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        control_token: str | None = None,
+        worker_token: str | None = None,
+        namespace: str = "default",
+        timeout: float = 60.0,
+        metrics: MetricsRecorder | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry_policy: TransportRetryPolicy | None = None,
+        payload_encoding: Literal["wrapper", "value-v1"] = "wrapper",
+    ) -> None:
+        if base_url.rstrip("/").endswith("/api"):
+            raise ValueError("base_url must not end with /api; the SDK adds it (e.g. http://localhost:8080)")
+        self.base_url = base_url.rstrip("/")
+        self.namespace = namespace
+        self.metrics: MetricsRecorder = metrics if metrics is not None else NoopMetrics()
+        self.converter = DataConverter(encoding=payload_encoding)
+        self._options = {
+            "token": token,
+            "control_token": control_token,
+            "worker_token": worker_token,
+            "timeout": timeout,
+            "retry_policy": retry_policy,
+            "payload_encoding": payload_encoding,
+        }
+        self._transport = Transport(
+            self.base_url,
+            namespace=namespace,
+            control_token=control_token or token or worker_token,
+            worker_token=worker_token or token or control_token,
+            timeout=timeout,
+            metrics=self.metrics,
+            retry_policy=retry_policy or TransportRetryPolicy(),
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"Client({self.base_url!r}, namespace={self.namespace!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._transport.aclose()
+
+    async def _control(self, method: str, path: str, **kwargs: Any) -> Any:
+        return await self._transport.request(method, path, plane="control", **kwargs)
+
+    # -- discovery ---------------------------------------------------------------------------
+
+    async def health(self) -> dict[str, Any]:
+        """``GET /api/health``."""
+        return _object(await self._control("GET", "/health"), "health")
+
+    async def get_cluster_info(self) -> dict[str, Any]:
+        """``GET /api/cluster/info``: versions, capabilities and limits of the server."""
+        return _object(await self._control("GET", "/cluster/info"), "cluster info")
+
+    # -- starting ----------------------------------------------------------------------------
+
+    async def start_workflow(
+        self,
+        workflow_type: str,
+        task_queue: str,
+        workflow_id: str,
+        input: Sequence[Any] | None = None,
+        *,
+        execution_timeout_seconds: int | None = 3600,
+        run_timeout_seconds: int | None = 600,
+        duplicate_policy: DuplicatePolicy | None = None,
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+        result_type: Any = Any,
+    ) -> WorkflowHandle[Any]:
+        """Start a workflow and return a handle to it.
+
+        A start is idempotent by workflow id: when a transport fault forces a retry and the
+        retry finds a run of the same type with the same input, that run is taken as this start's.
+
+        Raises:
+            WorkflowAlreadyStarted: the id is taken and ``duplicate_policy`` forbids another start.
+        """
+        args = [to_json_compatible(a) for a in (input or [])]
+        body: dict[str, Any] = {
+            "workflow_id": workflow_id,
+            "workflow_type": workflow_type,
+            "task_queue": task_queue,
+            "input": self.converter.envelope(args),
+        }
+        optional = {
+            "execution_timeout_seconds": execution_timeout_seconds,
+            "run_timeout_seconds": run_timeout_seconds,
+            "duplicate_policy": duplicate_policy,
+            "memo": dict(memo) if memo is not None else None,
+            "search_attributes": dict(search_attributes) if search_attributes is not None else None,
+        }
+        body.update({k: v for k, v in optional.items() if v is not None})
+        try:
+            answer = await self._control("POST", "/workflows", json=body, context=workflow_id)
+        except errors.WorkflowAlreadyStarted as exc:
+            answer = await self._own_earlier_start(exc, workflow_id, workflow_type, args)
+        return WorkflowHandle(
+            self,
+            str(answer.get("workflow_id", workflow_id)),
+            run_id=answer.get("run_id"),
+            workflow_type=workflow_type,
+            result_type=result_type,
+        )
+
+    async def _own_earlier_start(
+        self, exc: errors.WorkflowAlreadyStarted, workflow_id: str, workflow_type: str, args: list[Any]
+    ) -> dict[str, Any]:
+        """After an ambiguous first attempt, a duplicate may be our own start: check, or re-raise."""
+        if exc.attempts < 2:
+            raise exc
+        current = await self.describe_workflow(workflow_id)
+        if current.workflow_type != workflow_type or current.input != args:
+            raise exc
+        return {"workflow_id": workflow_id, "run_id": current.run_id}
+
+    def workflow(
+        self,
+        workflow: type[HasRun[P, R]],
+        *,
+        workflow_id: str,
+        task_queue: str,
+        execution_timeout_seconds: int | None = 3600,
+        run_timeout_seconds: int | None = 600,
+        duplicate_policy: DuplicatePolicy | None = None,
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+    ) -> WorkflowStub[P, R]:
+        """A typed stub for a ``@workflow.defn`` class: ``start``/``execute`` check their
+        arguments against the class's ``run`` and return ``WorkflowHandle[R]`` / ``R``."""
+        return WorkflowStub(
+            self,
+            workflow,
+            workflow_id=workflow_id,
+            task_queue=task_queue,
+            options={
+                "execution_timeout_seconds": execution_timeout_seconds,
+                "run_timeout_seconds": run_timeout_seconds,
+                "duplicate_policy": duplicate_policy,
+                "memo": memo,
+                "search_attributes": search_attributes,
+            },
+        )
+
+    @overload
+    def get_workflow_handle(self, workflow_id: str, *, run_id: str | None = None) -> WorkflowHandle[Any]: ...
+
+    @overload
+    def get_workflow_handle(
+        self, workflow_id: str, *, run_id: str | None = None, result_type: type[T]
+    ) -> WorkflowHandle[T]: ...
+
+    def get_workflow_handle(
+        self, workflow_id: str, *, run_id: str | None = None, result_type: Any = Any
+    ) -> WorkflowHandle[Any]:
+        """A handle to an existing workflow; ``result_type`` types and rebuilds its result."""
+        return WorkflowHandle(self, workflow_id, run_id=run_id, result_type=result_type)
+
+    # -- observing ---------------------------------------------------------------------------
+
+    async def describe_workflow(self, workflow_id: str) -> WorkflowExecution:
+        """The workflow's current run: status, input, output, memo, search attributes."""
+        body = _object(
+            await self._control("GET", f"/workflows/{workflow_id}", context=workflow_id), "describe"
+        )
+        return self._execution(body)
+
+    def _execution(self, body: Mapping[str, Any]) -> WorkflowExecution:
+        codec = body.get("payload_codec") or "avro"
+        input_value = body.get("input")
+        if isinstance(body.get("input_envelope"), Mapping):
+            input_value = self.converter.decode(body["input_envelope"], default_codec=codec)
+        output = body.get("output")
+        if isinstance(body.get("output_envelope"), Mapping):
+            output = self.converter.decode(body["output_envelope"], default_codec=codec)
+        inputs = list(input_value) if isinstance(input_value, list) else []
+        return WorkflowExecution.from_body(body, input=inputs, output=output)
+
+    async def list_workflows(
+        self,
+        *,
+        workflow_type: str | None = None,
+        status: str | None = None,
+        query: str | None = None,
+        page_size: int | None = None,
+        next_page_token: str | None = None,
+    ) -> WorkflowList:
+        """One page of workflows, newest first; ``status`` filters by bucket (running/completed/failed)."""
+        params = {
+            "workflow_type": workflow_type,
+            "status": status,
+            "query": query,
+            "page_size": page_size,
+            "next_page_token": next_page_token,
+        }
+        body = _object(await self._control("GET", "/workflows", params=params), "list")
+        rows = body.get("workflows") or []
+        executions = [self._execution(row) for row in rows if isinstance(row, Mapping)]
+        return WorkflowList(executions=executions, next_page_token=body.get("next_page_token"))
+
+    async def get_history(
+        self, workflow_id: str, run_id: str, *, page_size: int = 1000
+    ) -> list[dict[str, Any]]:
+        """Every history event of a run, following the server's pages to the end."""
+        events: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            params = {"page_size": page_size, "next_page_token": token}
+            body = _object(
+                await self._control(
+                    "GET",
+                    f"/workflows/{workflow_id}/runs/{run_id}/history",
+                    params=params,
+                    context=workflow_id,
+                ),
+                "history",
+            )
+            events.extend(e for e in body.get("events") or [] if isinstance(e, dict))
+            token = body.get("next_page_token")
+            if not token:
+                return events
+
+    async def export_history(self, workflow_id: str, run_id: str) -> dict[str, Any]:
+        """The run's history export bundle (replayable with `durable_workflow.testing.replay`)."""
+        path = f"/workflows/{workflow_id}/runs/{run_id}/history/export"
+        return _object(await self._control("GET", path, context=workflow_id), "history export")
+
+    # -- steering ----------------------------------------------------------------------------
+
+    async def signal_workflow(
+        self, workflow_id: str, signal_name: str, args: Sequence[Any] | None = None
+    ) -> None:
+        """Send a signal to the workflow's current run."""
+        body = {"input": self.converter.envelope(list(args))} if args else {}
+        await self._control(
+            "POST", f"/workflows/{workflow_id}/signal/{signal_name}", json=body, context=workflow_id
+        )
+
+    async def query_workflow(
+        self, workflow_id: str, query_name: str, args: Sequence[Any] | None = None, *, result_type: Any = Any
+    ) -> Any:
+        """Run a query handler on a live worker and return its answer, rebuilt into ``result_type``."""
+        body = {"input": self.converter.envelope(list(args))} if args else {}
+        path = f"/workflows/{workflow_id}/query/{query_name}"
+        answer = _object(await self._control("POST", path, json=body, context=workflow_id), "query")
+        value = answer.get("result")
+        if isinstance(answer.get("result_envelope"), Mapping) and answer["result_envelope"].get("blob"):
+            value = self.converter.decode(answer["result_envelope"])
+        return from_json_compatible(value, result_type, where=f"query {query_name!r} result")
+
+    async def update_workflow(
+        self,
+        workflow_id: str,
+        update_name: str,
+        args: Sequence[Any] | None = None,
+        *,
+        wait_for: Literal["accepted", "completed"] = "completed",
+        wait_timeout_seconds: int | None = None,
+        request_id: str | None = None,
+        result_type: Any = Any,
+    ) -> UpdateResult:
+        """Send an update; wait until it is ``accepted`` (recorded) or ``completed`` (handled).
+
+        Raises:
+            UpdateRejected: the validator rejected the update, or its handler failed.
+        """
+        body: dict[str, Any] = {
+            "wait_for": wait_for,
+            "request_id": request_id or f"sdk-python-update-{uuid.uuid4().hex}",
+        }
+        if args:
+            body["input"] = self.converter.envelope(list(args))
+        if wait_timeout_seconds is not None:
+            body["wait_timeout_seconds"] = wait_timeout_seconds
+        path = f"/workflows/{workflow_id}/update/{update_name}"
+        answer = _object(await self._control("POST", path, json=body, context=workflow_id), "update")
+        value = answer.get("result")
+        if isinstance(answer.get("result_envelope"), Mapping) and answer["result_envelope"].get("blob"):
+            value = self.converter.decode(answer["result_envelope"])
+        return UpdateResult(
+            update_id=answer.get("update_id"),
+            outcome=answer.get("outcome"),
+            status=answer.get("update_status"),
+            result=from_json_compatible(value, result_type, where=f"update {update_name!r} result"),
+            wait_timed_out=bool(answer.get("wait_timed_out")),
+            raw=answer,
+        )
+
+    async def cancel_workflow(self, workflow_id: str, *, reason: str | None = None) -> None:
+        """Cancel the workflow's current run."""
+        body = {"reason": reason} if reason else {}
+        await self._control("POST", f"/workflows/{workflow_id}/cancel", json=body, context=workflow_id)
+
+    async def terminate_workflow(self, workflow_id: str, *, reason: str | None = None) -> None:
+        """Terminate the workflow's current run at once."""
+        body = {"reason": reason} if reason else {}
+        await self._control("POST", f"/workflows/{workflow_id}/terminate", json=body, context=workflow_id)
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise errors.ServerError(
+            f"the server's {what} answer is not a JSON object",
+            reason=f"invalid_{what.replace(' ', '_')}_response",
+        )
+    return value

@@ -1,0 +1,177 @@
+"""`WorkflowHandle[R]`: one workflow, addressed by id, with a typed result."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+from durable_workflow import errors
+from durable_workflow.client._models import UpdateResult, WorkflowExecution
+from durable_workflow.payloads import from_json_compatible
+
+if TYPE_CHECKING:
+    from durable_workflow.client._client import Client
+
+R = TypeVar("R")
+T = TypeVar("T")
+
+#: The describe polling cadence of `result()`: start fast, back off to this ceiling.
+_FIRST_POLL_SECONDS = 0.02
+_MAX_POLL_SECONDS = 0.5
+
+
+class WorkflowHandle(Generic[R]):
+    """A workflow addressed by id; ``R`` is the type `result()` returns.
+
+    Get one from `Client.start_workflow`, `Client.get_workflow_handle` or a typed stub's
+    ``start``. Every method talks to the server; the handle itself holds no state beyond ids.
+    """
+
+    __module__ = "durable_workflow"
+
+    def __init__(
+        self,
+        client: Client,
+        workflow_id: str,
+        *,
+        run_id: str | None = None,
+        workflow_type: str | None = None,
+        result_type: Any = Any,
+    ) -> None:
+        self._client = client
+        self.workflow_id = workflow_id
+        #: the run this handle was created for (the first run, for a handle from a start)
+        self.run_id = run_id
+        self.workflow_type = workflow_type
+        self.result_type = result_type
+
+    def __repr__(self) -> str:
+        return f"WorkflowHandle(workflow_id={self.workflow_id!r}, run_id={self.run_id!r})"
+
+    async def describe(self) -> WorkflowExecution:
+        """The current run of this workflow, as the server describes it."""
+        return await self._client.describe_workflow(self.workflow_id)
+
+    async def signal(self, name: str, args: Sequence[Any] | None = None) -> None:
+        """Send a signal; ``args`` become the handler's positional arguments."""
+        await self._client.signal_workflow(self.workflow_id, name, args)
+
+    async def query(self, name: str, args: Sequence[Any] | None = None, *, result_type: Any = Any) -> Any:
+        """Ask a live worker to run the workflow's query handler and return its answer."""
+        return await self._client.query_workflow(self.workflow_id, name, args, result_type=result_type)
+
+    async def update(
+        self,
+        name: str,
+        args: Sequence[Any] | None = None,
+        *,
+        wait_for: Literal["accepted", "completed"] = "completed",
+        wait_timeout_seconds: int | None = None,
+        request_id: str | None = None,
+        result_type: Any = Any,
+    ) -> UpdateResult:
+        """Send an update and wait until it is accepted or completed (see `Client.update_workflow`)."""
+        return await self._client.update_workflow(
+            self.workflow_id,
+            name,
+            args,
+            wait_for=wait_for,
+            wait_timeout_seconds=wait_timeout_seconds,
+            request_id=request_id,
+            result_type=result_type,
+        )
+
+    async def cancel(self, reason: str | None = None) -> None:
+        """Cancel the workflow's current run."""
+        await self._client.cancel_workflow(self.workflow_id, reason=reason)
+
+    async def terminate(self, reason: str | None = None) -> None:
+        """Terminate the workflow's current run at once."""
+        await self._client.terminate_workflow(self.workflow_id, reason=reason)
+
+    async def history(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        """Every history event of a run (this handle's run, or the current one), all pages."""
+        target = run_id or self.run_id or (await self.describe()).run_id
+        if target is None:
+            raise errors.WorkflowNotFound(f"workflow {self.workflow_id!r} has no run", status_code=404)
+        return await self._client.get_history(self.workflow_id, target)
+
+    async def result(self, timeout: float | None = None) -> R:
+        """Wait for the workflow to close and return its result, rebuilt into ``R``.
+
+        Follows continue-as-new to the last run of the chain.
+
+        Raises:
+            WorkflowFailed, WorkflowCancelled, WorkflowTerminated, WorkflowTimedOut: the workflow
+                closed without a result.
+            WorkflowResultTimeout: ``timeout`` seconds passed first.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = _FIRST_POLL_SECONDS
+        while True:
+            execution = await self.describe()
+            if execution.is_terminal and execution.closed_reason != "continued":
+                return await self._outcome(execution)
+            if deadline is not None and time.monotonic() >= deadline:
+                raise errors.WorkflowResultTimeout(
+                    f"workflow {self.workflow_id!r} still {execution.status!r} after {timeout}s"
+                )
+            pause = delay if deadline is None else min(delay, max(deadline - time.monotonic(), 0.0))
+            await asyncio.sleep(pause)
+            delay = min(delay * 1.5, _MAX_POLL_SECONDS)
+
+    async def _outcome(self, execution: WorkflowExecution) -> R:
+        if execution.status == "completed" and "output_envelope" in execution.raw:
+            value: R = from_json_compatible(
+                execution.output, self.result_type, where=f"workflow {self.workflow_id!r} result"
+            )
+            return value
+        events = await self._client.get_history(self.workflow_id, execution.run_id or "")
+        return self._from_terminal_event(execution, events)
+
+    def _from_terminal_event(self, execution: WorkflowExecution, events: list[dict[str, Any]]) -> R:
+        ids: dict[str, Any] = {"workflow_id": self.workflow_id, "run_id": execution.run_id}
+        for event in reversed(events):
+            kind = event.get("event_type") or event.get("type")
+            payload = event.get("payload")
+            payload = payload if isinstance(payload, Mapping) else {}
+            if kind == "WorkflowCompleted":
+                raw = self._client.converter.decode(
+                    payload.get("output"),
+                    default_codec=payload.get("payload_codec") or execution.payload_codec,
+                )
+                value: R = from_json_compatible(
+                    raw, self.result_type, where=f"workflow {self.workflow_id!r} result"
+                )
+                return value
+            error = _outcome_error(kind, payload, ids)
+            if error is not None:
+                raise error
+        raise errors.WorkflowFailed(
+            f"workflow {self.workflow_id!r} closed as {execution.status!r} without a terminal event", **ids
+        )
+
+
+def _outcome_error(kind: Any, payload: Mapping[str, Any], ids: dict[str, Any]) -> Exception | None:
+    message = payload.get("message")
+    reason = payload.get("reason")
+    if kind == "WorkflowFailed":
+        exception = payload.get("exception")
+        return errors.WorkflowFailed(
+            str(message or "workflow failed"),
+            exception_type=payload.get("exception_type"),
+            exception_class=payload.get("exception_class"),
+            details=exception if isinstance(exception, Mapping) else None,
+            **ids,
+        )
+    if kind == "WorkflowTimedOut":
+        return errors.WorkflowTimedOut(
+            str(message or f"workflow timed out ({payload.get('timeout_kind')})"), **ids
+        )
+    if kind == "WorkflowCancelled":
+        return errors.WorkflowCancelled(reason if isinstance(reason, str) else None, **ids)
+    if kind == "WorkflowTerminated":
+        return errors.WorkflowTerminated(reason if isinstance(reason, str) else None, **ids)
+    return None
