@@ -1,0 +1,36 @@
+"""Payloads: one converter for rich Python values, one codec (``avro``) that frames them.
+
+Encoding writes the generic wrapper frame by default (``DataConverter(encoding="value-v1")``
+writes the newer ``Value`` v1 frame); decoding reads both, plus the ``json`` codec.
+"""
+
+from __future__ import annotations
+
+from durable_workflow.payloads._codec import (
+    DEFAULT_CONVERTER,
+    DataConverter,
+    Encoding,
+    decode_value_v1,
+    decode_wrapper,
+    encode_value_v1,
+    encode_wrapper,
+)
+from durable_workflow.payloads._convert import from_json_compatible, to_json_compatible
+from durable_workflow.payloads._signature import decode_arguments, decode_result, result_type
+from durable_workflow.payloads._value_v1 import VALUE_V1_FINGERPRINT
+
+__all__ = [
+    "DEFAULT_CONVERTER",
+    "DataConverter",
+    "Encoding",
+    "VALUE_V1_FINGERPRINT",
+    "decode_arguments",
+    "decode_result",
+    "decode_value_v1",
+    "decode_wrapper",
+    "encode_value_v1",
+    "encode_wrapper",
+    "from_json_compatible",
+    "result_type",
+    "to_json_compatible",
+]
