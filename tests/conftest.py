@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -20,6 +22,33 @@ async def dev_server() -> AsyncIterator[DevServer]:
 async def client(dev_server: DevServer) -> AsyncIterator[Client]:
     async with Client(dev_server.base_url, transport=dev_server.asgi_transport()) as c:
         yield c
+
+
+@pytest.fixture
+def live_server_url() -> Iterator[str]:
+    """A real HTTP dev server on a free loopback port, served by its own thread and event loop.
+
+    For code that blocks the test's thread (the sync client, doc blocks, example scripts).
+    """
+    ready = threading.Event()
+    state: dict[str, object] = {}
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        state["stop"], state["loop"] = stop, asyncio.get_running_loop()
+        async with DevServer(port=0) as server:
+            state["url"] = server.base_url
+            ready.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    assert ready.wait(10), "dev server did not start"
+    yield str(state["url"])
+    loop, stop = state["loop"], state["stop"]
+    assert isinstance(loop, asyncio.AbstractEventLoop) and isinstance(stop, asyncio.Event)
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(10)
 
 
 # tests/typing holds files that only mypy checks; they are never run.

@@ -1,5 +1,43 @@
 """durable-workflow: a typed, async-first Python SDK for the Durable Workflow server."""
 
+from durable_workflow import activity, workflow
+from durable_workflow._retry_policy import (
+    ActivityRetryPolicy as ActivityRetryPolicy,
+    ChildWorkflowRetryPolicy as ChildWorkflowRetryPolicy,
+)
+from durable_workflow.activity import (
+    ActivityContext as ActivityContext,
+    ActivityInfo as ActivityInfo,
+)
+from durable_workflow.client import (
+    Client as Client,
+    HistoryPage as HistoryPage,
+    NamespaceDescription as NamespaceDescription,
+    TransportRetryPolicy as TransportRetryPolicy,
+    UpdateResult as UpdateResult,
+    WorkflowExecution as WorkflowExecution,
+    WorkflowHandle as WorkflowHandle,
+    WorkflowList as WorkflowList,
+    WorkflowStub as WorkflowStub,
+)
+from durable_workflow.client._schedule_models import (
+    OverlapPolicy as OverlapPolicy,
+    ScheduleAction as ScheduleAction,
+    ScheduleBackfillFire as ScheduleBackfillFire,
+    ScheduleBackfillResult as ScheduleBackfillResult,
+    ScheduleDescription as ScheduleDescription,
+    ScheduleEvent as ScheduleEvent,
+    ScheduleHistory as ScheduleHistory,
+    ScheduleInterval as ScheduleInterval,
+    ScheduleList as ScheduleList,
+    ScheduleRecentAction as ScheduleRecentAction,
+    ScheduleSpec as ScheduleSpec,
+    ScheduleTriggerResult as ScheduleTriggerResult,
+    WorkflowScheduleAction as WorkflowScheduleAction,
+)
+from durable_workflow.client._schedules import (
+    ScheduleHandle as ScheduleHandle,
+)
 from durable_workflow.errors import (
     ActivityCancelled as ActivityCancelled,
     ActivityFailed as ActivityFailed,
@@ -32,5 +70,89 @@ from durable_workflow.errors import (
     WorkflowTerminated as WorkflowTerminated,
     WorkflowTimedOut as WorkflowTimedOut,
 )
+from durable_workflow.metrics import (
+    InMemoryMetrics as InMemoryMetrics,
+    MetricsRecorder as MetricsRecorder,
+    NoopMetrics as NoopMetrics,
+    PrometheusMetrics as PrometheusMetrics,
+)
+from durable_workflow.worker import (
+    Worker as Worker,
+)
+from durable_workflow.workflow import (
+    ContinueAsNew as ContinueAsNew,
+    WorkflowContext as WorkflowContext,
+    WorkflowInfo as WorkflowInfo,
+)
 
 __version__ = "0.5.0"
+
+__all__ = [
+    "ActivityCancelled",
+    "ActivityContext",
+    "ActivityFailed",
+    "ActivityInfo",
+    "ActivityRetryPolicy",
+    "ChildWorkflowFailed",
+    "ChildWorkflowRetryPolicy",
+    "Client",
+    "ContinueAsNew",
+    "DurableWorkflowError",
+    "Forbidden",
+    "HistoryPage",
+    "InMemoryMetrics",
+    "InvalidArgument",
+    "MetricsRecorder",
+    "NamespaceDescription",
+    "NamespaceNotFound",
+    "NonDeterminismError",
+    "NonRetryableError",
+    "NoopMetrics",
+    "OverlapPolicy",
+    "PayloadConversionError",
+    "PayloadDecodeError",
+    "PayloadError",
+    "PrometheusMetrics",
+    "QueryFailed",
+    "ReplayError",
+    "ScheduleAction",
+    "ScheduleAlreadyExists",
+    "ScheduleBackfillFire",
+    "ScheduleBackfillResult",
+    "ScheduleDescription",
+    "ScheduleEvent",
+    "ScheduleHandle",
+    "ScheduleHistory",
+    "ScheduleInterval",
+    "ScheduleList",
+    "ScheduleNotFound",
+    "ScheduleRecentAction",
+    "ScheduleSpec",
+    "ScheduleTriggerResult",
+    "ServerCompatibilityError",
+    "ServerError",
+    "SignalFailed",
+    "TransportError",
+    "TransportRetryPolicy",
+    "Unauthorized",
+    "UpdateRejected",
+    "UpdateResult",
+    "Worker",
+    "WorkflowAlreadyStarted",
+    "WorkflowCancelled",
+    "WorkflowContext",
+    "WorkflowExecution",
+    "WorkflowFailed",
+    "WorkflowHandle",
+    "WorkflowInfo",
+    "WorkflowList",
+    "WorkflowNotFound",
+    "WorkflowOutcomeError",
+    "WorkflowResultTimeout",
+    "WorkflowScheduleAction",
+    "WorkflowStub",
+    "WorkflowTerminated",
+    "WorkflowTimedOut",
+    "activity",
+    "workflow",
+]

@@ -16,12 +16,27 @@ from typing import Any, Generic, Literal, TypeVar, overload
 import httpx
 from typing_extensions import ParamSpec, Self
 
-from durable_workflow.client import Client as AsyncClient
-from durable_workflow.client import TransportRetryPolicy, UpdateResult, WorkflowExecution, WorkflowList
-from durable_workflow.client import WorkflowHandle as AsyncWorkflowHandle
+from durable_workflow.client import (
+    Client as AsyncClient,
+    TransportRetryPolicy,
+    UpdateResult,
+    WorkflowExecution,
+    WorkflowHandle as AsyncWorkflowHandle,
+    WorkflowList,
+)
 from durable_workflow.client._models import NamespaceDescription
-from durable_workflow.client._stub import HasRun
-from durable_workflow.client._stub import WorkflowStub as AsyncWorkflowStub
+from durable_workflow.client._schedule_models import (  # schedules (see ScheduleHandle below)
+    OverlapPolicy,
+    ScheduleAction,
+    ScheduleBackfillResult,
+    ScheduleDescription,
+    ScheduleHistory,
+    ScheduleList,
+    ScheduleSpec,
+    ScheduleTriggerResult,
+    TimeLike,
+)
+from durable_workflow.client._stub import HasRun, WorkflowStub as AsyncWorkflowStub
 from durable_workflow.metrics import MetricsRecorder
 
 __all__ = ["Client", "WorkflowHandle", "WorkflowStub"]
@@ -250,7 +265,164 @@ class Client:
     def delete_search_attribute(self, name: str) -> dict[str, Any]:
         return self._run(self.async_client.delete_search_attribute(name))
 
+    # -- schedules ---------------------------------------------------------------------------
+
+    def create_schedule(
+        self,
+        schedule_id: str | None = None,
+        *,
+        spec: ScheduleSpec,
+        action: ScheduleAction,
+        overlap_policy: OverlapPolicy | None = None,
+        jitter_seconds: int | None = None,
+        paused: bool = False,
+        note: str | None = None,
+        max_runs: int | None = None,
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+    ) -> ScheduleHandle:
+        created = self._run(
+            self.async_client.create_schedule(
+                schedule_id,
+                spec=spec,
+                action=action,
+                overlap_policy=overlap_policy,
+                jitter_seconds=jitter_seconds,
+                paused=paused,
+                note=note,
+                max_runs=max_runs,
+                memo=memo,
+                search_attributes=search_attributes,
+            )
+        )
+        return ScheduleHandle(self, created.schedule_id)
+
+    def get_schedule_handle(self, schedule_id: str) -> ScheduleHandle:
+        return ScheduleHandle(self, schedule_id)
+
+    def list_schedules(
+        self,
+        *,
+        status: str | None = None,
+        workflow_type: str | None = None,
+        query: str | None = None,
+        page_size: int | None = None,
+        next_page_token: str | None = None,
+    ) -> ScheduleList:
+        return self._run(
+            self.async_client.list_schedules(
+                status=status,
+                workflow_type=workflow_type,
+                query=query,
+                page_size=page_size,
+                next_page_token=next_page_token,
+            )
+        )
+
+    def describe_schedule(self, schedule_id: str) -> ScheduleDescription:
+        return self._run(self.async_client.describe_schedule(schedule_id))
+
+    def update_schedule(self, schedule_id: str, **changes: Any) -> None:
+        self._run(self.async_client.update_schedule(schedule_id, **changes))
+
+    def delete_schedule(self, schedule_id: str) -> None:
+        self._run(self.async_client.delete_schedule(schedule_id))
+
+    def pause_schedule(self, schedule_id: str, *, note: str | None = None) -> None:
+        self._run(self.async_client.pause_schedule(schedule_id, note=note))
+
+    def resume_schedule(self, schedule_id: str, *, note: str | None = None) -> None:
+        self._run(self.async_client.resume_schedule(schedule_id, note=note))
+
+    def trigger_schedule(
+        self, schedule_id: str, *, overlap_policy: OverlapPolicy | None = None
+    ) -> ScheduleTriggerResult:
+        return self._run(self.async_client.trigger_schedule(schedule_id, overlap_policy=overlap_policy))
+
+    def backfill_schedule(
+        self,
+        schedule_id: str,
+        start_time: TimeLike,
+        end_time: TimeLike,
+        *,
+        overlap_policy: OverlapPolicy | None = None,
+    ) -> ScheduleBackfillResult:
+        return self._run(
+            self.async_client.backfill_schedule(
+                schedule_id, start_time, end_time, overlap_policy=overlap_policy
+            )
+        )
+
+    def get_schedule_history(
+        self, schedule_id: str, *, limit: int | None = None, after_sequence: int | None = None
+    ) -> ScheduleHistory:
+        return self._run(
+            self.async_client.get_schedule_history(schedule_id, limit=limit, after_sequence=after_sequence)
+        )
+
 
 async def _make_client(base_url: str, token: str | None, options: Mapping[str, Any]) -> AsyncClient:
     # Built on the loop thread so httpx binds its pool to that loop.
     return AsyncClient(base_url, token, **options)
+
+
+class ScheduleHandle:
+    """The synchronous twin of `durable_workflow.ScheduleHandle`."""
+
+    __module__ = "durable_workflow.sync"
+
+    def __init__(self, client: Client, schedule_id: str) -> None:
+        self._client = client
+        self.schedule_id = schedule_id
+
+    def __repr__(self) -> str:
+        return f"sync.ScheduleHandle(schedule_id={self.schedule_id!r})"
+
+    def describe(self) -> ScheduleDescription:
+        return self._client.describe_schedule(self.schedule_id)
+
+    def update(
+        self,
+        *,
+        spec: ScheduleSpec | None = None,
+        action: ScheduleAction | None = None,
+        overlap_policy: OverlapPolicy | None = None,
+        jitter_seconds: int | None = None,
+        note: str | None = None,
+        max_runs: int | None = None,
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._client.update_schedule(
+            self.schedule_id,
+            spec=spec,
+            action=action,
+            overlap_policy=overlap_policy,
+            jitter_seconds=jitter_seconds,
+            note=note,
+            max_runs=max_runs,
+            memo=memo,
+            search_attributes=search_attributes,
+        )
+
+    def delete(self) -> None:
+        self._client.delete_schedule(self.schedule_id)
+
+    def pause(self, note: str | None = None) -> None:
+        self._client.pause_schedule(self.schedule_id, note=note)
+
+    def resume(self, note: str | None = None) -> None:
+        self._client.resume_schedule(self.schedule_id, note=note)
+
+    def trigger(self, overlap_policy: OverlapPolicy | None = None) -> ScheduleTriggerResult:
+        return self._client.trigger_schedule(self.schedule_id, overlap_policy=overlap_policy)
+
+    def backfill(
+        self, start_time: TimeLike, end_time: TimeLike, overlap_policy: OverlapPolicy | None = None
+    ) -> ScheduleBackfillResult:
+        return self._client.backfill_schedule(
+            self.schedule_id, start_time, end_time, overlap_policy=overlap_policy
+        )
+
+    def history(self, limit: int | None = None, after_sequence: int | None = None) -> ScheduleHistory:
+        return self._client.get_schedule_history(self.schedule_id, limit=limit, after_sequence=after_sequence)

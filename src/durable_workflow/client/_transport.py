@@ -31,6 +31,8 @@ class TransportRetryPolicy:
     The backoff before retry ``n`` (0-based) is ``min(initial * 2**n, maximum)`` with ``±jitter``.
     """
 
+    __module__ = "durable_workflow"
+
     max_attempts: int = 3
     initial_backoff_seconds: float = 0.1
     maximum_backoff_seconds: float = 5.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import Any, ClassVar
 
 from durable_workflow.metrics._names import METRICS
@@ -20,7 +21,8 @@ class PrometheusMetrics:
 
     __module__ = "durable_workflow"
 
-    _shared: ClassVar[dict[int, dict[str, Any]]] = {}
+    # One set of collectors per registry: registering a name twice in a registry is an error.
+    _shared: ClassVar[weakref.WeakKeyDictionary[Any, dict[str, Any]]] = weakref.WeakKeyDictionary()
     _shared_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, registry: Any = None) -> None:
@@ -33,7 +35,7 @@ class PrometheusMetrics:
         self._prom = prometheus_client
         self._registry = registry if registry is not None else prometheus_client.REGISTRY
         with self._shared_lock:
-            self._metrics = self._shared.setdefault(id(self._registry), {})
+            self._metrics = self._shared.setdefault(self._registry, {})
 
     def _metric(self, name: str, kind: str, tags: Tags | None) -> Any:
         declared = METRICS.get(name)

@@ -1,0 +1,324 @@
+"""Engine base: state, the unit of work around every operation, notifications and the due loop.
+
+Every operation runs under one asyncio lock (`op()`), mutates the in-memory records, and commits
+the touched records plus new history events in one SQLite transaction before it returns. If an
+operation raises, the transaction is not written and the in-memory state is reloaded from disk,
+so a refused or crashed request never leaves half-applied state behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from durable_workflow.server._clock import Clock
+from durable_workflow.server._engine._model import (
+    ActivityExecution,
+    Doc,
+    Instance,
+    Namespace,
+    QueryTask,
+    Run,
+    SearchAttribute,
+    Timer,
+    Update,
+    Worker,
+    WorkflowTask,
+    from_doc,
+    to_doc,
+)
+from durable_workflow.server._ids import iso, new_id
+from durable_workflow.server._storage import EventRow, Storage
+
+__all__ = ["EngineBase", "EngineConfig"]
+
+log = logging.getLogger("durable_workflow.server")
+T = TypeVar("T")
+_KINDS: tuple[type[Doc], ...] = (
+    Namespace,
+    SearchAttribute,
+    Worker,
+    Instance,
+    Run,
+    WorkflowTask,
+    ActivityExecution,
+    Timer,
+    Update,
+)
+
+
+@dataclass
+class EngineConfig:
+    """Tunable durations (seconds) and defaults."""
+
+    long_poll_timeout: float = 30.0
+    workflow_task_lease_seconds: float = 300.0
+    activity_lease_seconds: float = 300.0
+    query_task_lease_seconds: float = 60.0
+    query_timeout_seconds: float | None = None
+    worker_stale_after_seconds: float = 60.0
+    heartbeat_interval_seconds: int = 15
+    workflow_task_retry_base_seconds: float = 3.0
+    workflow_task_retry_max_seconds: float = 60.0
+    update_wait_timeout_seconds: float = 10.0
+    default_namespace: str = "default"
+
+
+class EngineBase:
+    """State, persistence, locking and wake-ups shared by the engine's feature mixins."""
+
+    def __init__(self, storage: Storage, clock: Clock, config: EngineConfig) -> None:
+        self.storage = storage
+        self.clock = clock
+        self.config = config
+        self._lock = asyncio.Lock()
+        self._dirty: dict[tuple[str, str], Doc | None] = {}
+        self._pending_events: list[EventRow] = []
+        self._pending_notify: set[Hashable] = set()
+        self._waiters: dict[Hashable, asyncio.Event] = {}
+        self._due_wake = asyncio.Event()
+        self._last_due_now = -math.inf
+        self._order = 0
+        self.query_tasks: dict[str, QueryTask] = {}
+        self.closing = False
+        self._reset_state()
+
+    # -- state -------------------------------------------------------------------------------
+
+    def _reset_state(self) -> None:
+        self.namespaces: dict[str, Namespace] = {}
+        self.search_attributes: dict[str, SearchAttribute] = {}
+        self.workers: dict[str, Worker] = {}
+        self.instances: dict[str, Instance] = {}
+        self.runs: dict[str, Run] = {}
+        self.wf_tasks: dict[str, WorkflowTask] = {}
+        self.activities: dict[str, ActivityExecution] = {}
+        self.timers: dict[str, Timer] = {}
+        self.updates: dict[str, Update] = {}
+        self.activity_task_index: dict[str, str] = {}
+        self.attempt_index: dict[str, str] = {}
+        # Keys of records that can still change: ready/leased workflow tasks, open activities,
+        # pending timers and open runs (the sweeps and matchers only look at these).
+        self.live: dict[str, set[str]] = {
+            "workflow_task": set(),
+            "activity": set(),
+            "timer": set(),
+            "run": set(),
+        }
+
+    def _table(self, kind: str) -> dict[str, Any]:
+        tables: dict[str, dict[str, Any]] = {
+            "namespace": self.namespaces,
+            "search_attribute": self.search_attributes,
+            "worker": self.workers,
+            "instance": self.instances,
+            "run": self.runs,
+            "workflow_task": self.wf_tasks,
+            "activity": self.activities,
+            "timer": self.timers,
+            "update": self.updates,
+        }
+        return tables[kind]
+
+    def load(self) -> None:
+        """(Re)build the in-memory state from storage."""
+        self._reset_state()
+        for cls in _KINDS:
+            table = self._table(cls.KIND)
+            for body in self.storage.load(cls.KIND):
+                obj = from_doc(cls, body)
+                table[obj.key] = obj
+                self._track(obj)
+        for act in self.activities.values():
+            self._index_activity(act)
+        orders = [r.created_order for r in self.runs.values()] + [
+            t.created_order for t in self.wf_tasks.values()
+        ]
+        self._order = max([self._order, *orders])
+
+    def worker_fresh(self, worker: Worker) -> bool:
+        return self.clock.now() - worker.last_heartbeat_at <= self.config.worker_stale_after_seconds
+
+    def _index_activity(self, act: ActivityExecution) -> None:
+        for task_id in [*act.past_task_ids, act.task_id]:
+            self.activity_task_index[task_id] = act.execution_id
+        for attempt_id in act.attempts:
+            self.attempt_index[attempt_id] = act.execution_id
+
+    def next_order(self) -> int:
+        self._order += 1
+        return self._order
+
+    # -- unit of work ------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def op(self, *, internal: bool = False) -> AsyncIterator[None]:
+        """Run one serialised operation and commit everything it touched."""
+        async with self._lock:
+            try:
+                yield
+            except BaseException as exc:
+                if getattr(exc, "commit", False):
+                    self._commit()
+                    self._deliver(internal)
+                else:
+                    self._rollback()
+                raise
+            self._commit()
+            self._deliver(internal)
+
+    def _rollback(self) -> None:
+        touched = bool(self._dirty or self._pending_events)
+        self._dirty.clear()
+        self._pending_events.clear()
+        self._pending_notify.clear()
+        if touched:
+            self.load()
+
+    def _deliver(self, internal: bool) -> None:
+        notify, self._pending_notify = self._pending_notify, set()
+        for key in notify:
+            event = self._waiters.pop(key, None)
+            if event is not None:
+                event.set()
+        if not internal:
+            self._due_wake.set()
+
+    def _commit(self) -> None:
+        if not self._dirty and not self._pending_events:
+            return
+        docs = {k: (None if v is None else to_doc(v)) for k, v in self._dirty.items()}
+        self.storage.commit(docs, self._pending_events)
+        self._dirty.clear()
+        self._pending_events.clear()
+
+    def save(self, obj: Doc) -> None:
+        """Mark a record as changed (and register it in memory)."""
+        self._table(obj.KIND)[obj.key] = obj
+        self._dirty[(obj.KIND, obj.key)] = obj
+        if isinstance(obj, ActivityExecution):
+            self._index_activity(obj)
+        self._track(obj)
+
+    def _track(self, obj: Doc) -> None:
+        live = self.live.get(obj.KIND)
+        if live is None:
+            return
+        if isinstance(obj, WorkflowTask):
+            alive = obj.status in ("ready", "leased")
+        elif isinstance(obj, ActivityExecution):
+            alive = obj.is_open
+        elif isinstance(obj, Timer):
+            alive = obj.status == "pending"
+        else:
+            alive = isinstance(obj, Run) and not obj.is_terminal
+        if alive:
+            live.add(obj.key)
+        else:
+            live.discard(obj.key)
+
+    def live_items(self, kind: str) -> list[Any]:
+        """Snapshot of the live records of one kind (safe to mutate while iterating)."""
+        table = self._table(kind)
+        return [table[key] for key in list(self.live[kind]) if key in table]
+
+    def append_event(
+        self,
+        run: Run,
+        event_type: str,
+        payload: dict[str, Any],
+        *,
+        task_id: str | None = None,
+        command_id: str | None = None,
+    ) -> int:
+        """Append one history event to a run and return its history sequence."""
+        run.last_sequence += 1
+        self._pending_events.append(
+            EventRow(
+                run.run_id,
+                run.last_sequence,
+                new_id(),
+                event_type,
+                payload,
+                iso(self.clock.now()) or "",
+                task_id,
+                command_id,
+            )
+        )
+        self.save(run)
+        self.notify(("history", run.run_id))
+        return run.last_sequence
+
+    def notify(self, key: Hashable) -> None:
+        """Wake waiters on `key` once the current operation has committed."""
+        self._pending_notify.add(key)
+
+    def waiter(self, key: Hashable) -> asyncio.Event:
+        """The event the next `notify(key)` sets (capture it under the lock, await it outside)."""
+        event = self._waiters.get(key)
+        if event is None:
+            event = self._waiters[key] = asyncio.Event()
+        return event
+
+    async def long_poll(
+        self,
+        key: Hashable,
+        attempt: Callable[[], T | None],
+        timeout: float,
+        *,
+        gate: Callable[[], Awaitable[None]] | None = None,
+    ) -> T | None:
+        """Call `attempt` under the lock until it returns a value, waking on `notify(key)`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, timeout)
+        while True:
+            async with self.op():
+                result = attempt()
+                event = self.waiter(key)
+            if result is not None or self.closing:
+                return result
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return None
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(event.wait(), remaining)
+
+    def close_waiters(self) -> None:
+        """Release every long poll (server shutdown)."""
+        self.closing = True
+        for event in self._waiters.values():
+            event.set()
+        self._waiters.clear()
+
+    # -- due loop ----------------------------------------------------------------------------
+
+    async def due_loop(self, stop: asyncio.Event) -> None:
+        """Fire due timers, expire leases and enforce timeouts; sleep until the next due time."""
+        while not stop.is_set():
+            self._due_wake.clear()
+            try:
+                async with self.op(internal=True):
+                    now = self.clock.now()
+                    self.process_due(now)
+                    next_due = self.next_due(now)
+            except Exception:
+                log.exception("dev server due-loop pass failed")
+                next_due = self.clock.now() + 1.0
+            if stop.is_set():
+                return
+            await self.clock.sleep_until(next_due, self._due_wake)
+
+    def kick(self) -> None:
+        """Make the due loop re-check now (e.g. after a clock change)."""
+        self._due_wake.set()
+
+    def process_due(self, now: float) -> None:
+        raise NotImplementedError
+
+    def next_due(self, now: float) -> float | None:
+        raise NotImplementedError

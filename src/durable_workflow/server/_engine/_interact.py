@@ -1,0 +1,307 @@
+"""Updates (accepted → applied on a dedicated task) and worker-routed queries."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from durable_workflow.server._engine._control import ControlMixin
+from durable_workflow.server._engine._errors import EngineError, invalid
+from durable_workflow.server._engine._inputs import Fields, args_blob, check_operation_name
+from durable_workflow.server._engine._model import QueryTask, Update, Worker
+from durable_workflow.server._engine._validate import as_int
+from durable_workflow.server._engine._wftasks import worker_event
+from durable_workflow.server._ids import iso, new_id
+from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope, is_envelope
+
+__all__ = ["InteractMixin"]
+
+
+class InteractMixin(ControlMixin):
+    """Updates and queries."""
+
+    # -- updates -----------------------------------------------------------------------------
+
+    async def update_workflow(
+        self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        """Accept an update and optionally wait for it; returns (update status, response body)."""
+        async with self.op():
+            update, wait_for, timeout = self._accept_update(namespace, workflow_id, name, body)
+            event = self.waiter(("update", update.update_id))
+        if wait_for == "completed" and update.status == "accepted":
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(event.wait(), timeout)
+        update = self.updates.get(update.update_id, update)
+        timed_out = wait_for == "completed" and update.status == "accepted"
+        return update.status, self.update_body(update, wait_for, timeout, timed_out)
+
+    def _accept_update(
+        self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
+    ) -> tuple[Update, str, float]:
+        check_operation_name(name, "update_name")
+        f = Fields(body)
+        if "wait_policy" in body:
+            f.add("wait_policy", "The wait_policy field is no longer supported. Use wait_for.")
+        wait_for = (
+            f.choice(
+                "wait_for", ("accepted", "completed"), "The wait for field must be accepted or completed."
+            )
+            or "accepted"
+        )
+        timeout = f.integer("wait_timeout_seconds", minimum=1)
+        request_id = f.string("request_id")
+        blob = args_blob(f)
+        f.done()
+        run = self.open_run(namespace, workflow_id, "update")
+        now = self.clock.now()
+        update = Update(
+            update_id=new_id(),
+            namespace=namespace,
+            workflow_id=workflow_id,
+            run_id=run.run_id,
+            update_name=name,
+            arguments_blob=blob,
+            command_id=new_id(),
+            request_id=request_id,
+            accepted_at=now,
+        )
+        self.save(update)
+        self.append_event(
+            run,
+            "UpdateAccepted",
+            {
+                "workflow_command_id": update.command_id,
+                "update_id": update.update_id,
+                "workflow_instance_id": run.workflow_id,
+                "workflow_run_id": run.run_id,
+                "update_name": name,
+                "arguments": blob,
+                "payload_codec": CODEC,
+                "ordering_state": "ready",
+            },
+            command_id=update.command_id,
+        )
+        run.queued_updates.append(update.update_id)
+        self.save(run)
+        self.dispatch_next(run)
+        return update, wait_for, float(timeout or self.config.update_wait_timeout_seconds)
+
+    def update_body(self, update: Update, wait_for: str, timeout: float, timed_out: bool) -> dict[str, Any]:
+        outcome = {"completed": "update_completed", "failed": "update_failed"}.get(update.status)
+        result = None
+        with contextlib.suppress(PayloadInvalid):
+            result = decode_blob(update.result_blob)
+        run = self.runs[update.run_id]
+        return {
+            "outcome": outcome,
+            "workflow_id": update.workflow_id,
+            "run_id": update.run_id,
+            "command_id": update.command_id,
+            "command_status": "accepted",
+            "command_source": "control_plane",
+            "target_scope": "instance",
+            "workflow_type": run.workflow_type,
+            "reason": None,
+            "rejection_reason": None,
+            "validation_errors": [],
+            "update_id": update.update_id,
+            "update_status": update.status,
+            "update_name": update.update_name,
+            "workflow_sequence": update.workflow_sequence,
+            "result": result,
+            "result_envelope": envelope(update.result_blob),
+            "failure_id": update.failure_id,
+            "failure_message": update.failure_message,
+            "accepted_at": iso(update.accepted_at),
+            "applied_at": iso(update.applied_at),
+            "rejected_at": None,
+            "closed_at": iso(update.closed_at),
+            "wait_for": wait_for,
+            "wait_timed_out": timed_out,
+            "wait_timeout_seconds": timeout,
+            **({"message": update.failure_message} if update.status == "failed" else {}),
+        }
+
+    # -- queries: control side ---------------------------------------------------------------
+
+    async def query_workflow(
+        self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Route a query to a live worker and wait for its answer."""
+        async with self.op():
+            task = self._enqueue_query(namespace, workflow_id, name, body)
+            event = self.waiter(("query_done", task.query_task_id))
+        timeout = self.config.query_timeout_seconds or self.config.long_poll_timeout
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout)
+        self.query_tasks.pop(task.query_task_id, None)
+        base = {
+            "workflow_id": workflow_id,
+            "run_id": task.run_id,
+            "target_scope": "instance",
+            "query_name": name,
+        }
+        if task.status == "completed":
+            return {
+                "success": True,
+                **base,
+                "result": task.result,
+                "result_envelope": task.result_envelope,
+                "reason": None,
+            }
+        fail = {"success": False, **base, "result": None}
+        if task.status == "failed":
+            failure = task.failure or {}
+            reason = failure.get("reason") or "query_rejected"
+            kind = "not_found" if reason == "rejected_unknown_query" else "conflict"
+            raise EngineError(kind, reason, str(failure.get("message") or "The query was rejected."), **fail)
+        raise EngineError("timeout", "query_worker_timeout", "No worker answered the query in time.", **fail)
+
+    def _enqueue_query(self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]) -> QueryTask:
+        check_operation_name(name, "query_name")
+        f = Fields(body)
+        blob = args_blob(f)
+        f.done()
+        run = self.open_run(namespace, workflow_id, "query")
+        workers = [
+            w
+            for w in self.workers.values()
+            if w.namespace == namespace
+            and w.task_queue == run.task_queue
+            and w.runtime != "php"
+            and w.status == "active"
+            and self.worker_fresh(w)
+            and (not w.supported_workflow_types or run.workflow_type in w.supported_workflow_types)
+        ]
+        if not workers:
+            raise EngineError(
+                "conflict",
+                "query_worker_unavailable",
+                "No live worker can answer queries for this workflow.",
+                workflow_id=workflow_id,
+                run_id=run.run_id,
+                query_name=name,
+                success=False,
+                result=None,
+            )
+        pending = [q for q in self.query_tasks.values() if q.task_queue == run.task_queue]
+        if len(pending) >= 1024:
+            raise EngineError("too_many", "query_task_queue_full", "Too many pending queries on this queue.")
+        task = QueryTask(
+            query_task_id=new_id(),
+            namespace=namespace,
+            run_id=run.run_id,
+            workflow_id=workflow_id,
+            workflow_type=run.workflow_type,
+            task_queue=run.task_queue,
+            query_name=name,
+            arguments_blob=blob or "",
+            created_at=self.clock.now(),
+        )
+        self.query_tasks[task.query_task_id] = task
+        self.notify(("query", namespace, run.task_queue))
+        return task
+
+    # -- queries: worker side ----------------------------------------------------------------
+
+    def claim_query_task(self, worker: Worker) -> dict[str, Any] | None:
+        now = self.clock.now()
+        types = set(worker.supported_workflow_types)
+        for task in self.query_tasks.values():
+            if (
+                task.status == "ready"
+                and task.namespace == worker.namespace
+                and task.task_queue == worker.task_queue
+                and (not types or task.workflow_type in types)
+            ):
+                break
+        else:
+            return None
+        task.status, task.lease_owner = "leased", worker.worker_id
+        task.attempt += 1
+        task.lease_expires_at = now + self.config.query_task_lease_seconds
+        run = self.runs[task.run_id]
+        return {
+            "query_task_id": task.query_task_id,
+            "query_task_attempt": task.attempt,
+            "workflow_id": task.workflow_id,
+            "run_id": task.run_id,
+            "workflow_type": task.workflow_type,
+            "query_name": task.query_name,
+            "payload_codec": CODEC,
+            "workflow_arguments": envelope(run.input_blob),
+            "query_arguments": envelope(task.arguments_blob),
+            "run_status": run.status,
+            "last_history_sequence": run.last_sequence,
+            "history_events": [worker_event(e) for e in self.storage.events(run.run_id)],
+            "task_queue": task.task_queue,
+            "lease_owner": task.lease_owner,
+            "lease_expires_at": iso(task.lease_expires_at),
+        }
+
+    def _guard_query(self, namespace: str, task_id: str, body: dict[str, Any]) -> QueryTask:
+        owner, attempt = body.get("lease_owner"), as_int(body.get("query_task_attempt"))
+        errors: dict[str, list[str]] = {}
+        if not isinstance(owner, str) or not owner:
+            errors["lease_owner"] = ["The lease owner field is required."]
+        if attempt is None or attempt < 1:
+            errors["query_task_attempt"] = ["The query task attempt field must be an integer of at least 1."]
+        if errors:
+            raise invalid(errors)
+        task = self.query_tasks.get(task_id)
+        if task is None or task.namespace != namespace:
+            raise EngineError(
+                "not_found", "query_task_not_found", "Query task not found.", query_task_id=task_id
+            )
+        lease = {
+            "query_task_id": task_id,
+            "lease_owner": task.lease_owner,
+            "lease_expires_at": iso(task.lease_expires_at),
+        }
+        if task.status != "leased":
+            raise EngineError("conflict", "query_task_not_leased", "The query task is not leased.", **lease)
+        if (task.lease_expires_at or 0) <= self.clock.now():
+            raise EngineError("conflict", "lease_expired", "The query task lease expired.", **lease)
+        if task.lease_owner != owner:
+            raise EngineError(
+                "conflict", "lease_owner_mismatch", "The query task is leased to another worker.", **lease
+            )
+        if task.attempt != attempt:
+            raise EngineError(
+                "conflict",
+                "query_task_attempt_mismatch",
+                "The query task attempt does not match.",
+                current_attempt=task.attempt,
+                **lease,
+            )
+        return task
+
+    def complete_query_task(self, namespace: str, task_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        task = self._guard_query(namespace, task_id, body)
+        env = body.get("result_envelope")
+        if env is not None and not (is_envelope(env) and env.get("codec") == CODEC):
+            raise invalid({"result_envelope": ["The result envelope must be a {codec: avro, blob} object."]})
+        task.status, task.result, task.result_envelope = "completed", body.get("result"), env
+        self.notify(("query_done", task_id))
+        return {
+            "query_task_id": task_id,
+            "query_task_attempt": task.attempt,
+            "outcome": "completed",
+            "status": 200,
+        }
+
+    def fail_query_task(self, namespace: str, task_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        task = self._guard_query(namespace, task_id, body)
+        failure = body.get("failure")
+        if not isinstance(failure, dict) or not isinstance(failure.get("message"), str):
+            raise invalid({"failure.message": ["The failure.message field is required."]})
+        task.status, task.failure = "failed", dict(failure)
+        self.notify(("query_done", task_id))
+        return {
+            "query_task_id": task_id,
+            "query_task_attempt": task.attempt,
+            "outcome": "failed",
+            "reason": failure.get("reason") or "query_rejected",
+        }

@@ -1,0 +1,279 @@
+"""Workflow, update and query tasks: page history, run the engine, report the outcome."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from durable_workflow.errors import ServerError
+from durable_workflow.payloads import DataConverter, to_json_compatible
+from durable_workflow.workflow import (
+    UnknownHandler,
+    WorkflowCache,
+    WorkflowDefinition,
+    WorkflowInfo,
+    WorkflowInstance,
+    handle_query,
+    handle_update,
+    run_workflow_task,
+)
+
+__all__ = ["WorkflowTaskRunner"]
+
+logger = logging.getLogger("durable_workflow.worker")
+
+Post = Callable[[str, dict[str, Any]], Awaitable[Any]]
+
+#: Completion rejections that mean "someone else owns this task now": drop it quietly.
+AMBIGUOUS_REASONS = frozenset(
+    {
+        "lease_expired",
+        "lease_owner_mismatch",
+        "run_already_closed",
+        "run_closed",
+        "task_not_found",
+        "task_not_leased",
+        "workflow_task_attempt_mismatch",
+    }
+)
+QUERY_FINAL_REASONS = frozenset(
+    {"lease_expired", "query_task_not_found", "query_task_not_leased", "query_task_timed_out"}
+)
+
+
+class _TaskFailure(Exception):
+    """The task cannot be decided; report it with /fail."""
+
+    def __init__(self, message: str, exc: BaseException | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exc = exc
+        self.reason = reason
+
+
+def _decode_list(converter: DataConverter, payload: Any, codec: str) -> list[Any]:
+    if isinstance(payload, Mapping) and payload.get("blob") is None and "external_storage" not in payload:
+        return []
+    value = converter.decode(payload, default_codec=codec)
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _failure_body(message: str, exc: BaseException | None, reason: str | None = None) -> dict[str, Any]:
+    failure: dict[str, Any] = {"message": message}
+    if reason is not None:
+        failure["reason"] = reason
+    if exc is not None:
+        failure["type"] = type(exc).__name__
+        failure["stack_trace"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return failure
+
+
+class WorkflowTaskRunner:
+    """Decides workflow tasks with the replay engine; one per worker."""
+
+    def __init__(
+        self,
+        *,
+        post: Post,
+        worker_id: str,
+        task_queue: str,
+        namespace: str | None,
+        converter: DataConverter,
+        workflows: Mapping[str, WorkflowDefinition],
+        cache: WorkflowCache,
+    ) -> None:
+        self._post = post
+        self.worker_id = worker_id
+        self.task_queue = task_queue
+        self.namespace = namespace
+        self.converter = converter
+        self.workflows = workflows
+        self.cache = cache
+
+    # ------------------------------------------------------------------ workflow tasks
+
+    async def run(self, task: Mapping[str, Any]) -> str:
+        """Handle one workflow task; returns the metrics outcome (completed / failed / error)."""
+        task_id = str(task["task_id"])
+        fence = {
+            "lease_owner": self.worker_id,
+            "workflow_task_attempt": task.get("workflow_task_attempt") or 1,
+        }
+        try:
+            commands, instance = await self._decide(task, fence)
+        except _TaskFailure as failure:
+            logger.warning("workflow task %s failed: %s", task_id, failure.message)
+            await self._fail(task_id, fence, failure.message, failure.exc)
+            return "failed"
+        run_id = str(task.get("run_id") or "")
+        try:
+            await self._post(f"/worker/workflow-tasks/{task_id}/complete", {**fence, "commands": commands})
+        except ServerError as exc:
+            self.cache.pop(run_id)
+            if exc.status_code >= 500 or exc.status_code == 429 or exc.reason in AMBIGUOUS_REASONS:
+                logger.warning("workflow task %s completion dropped: %s", task_id, exc)
+                return "error"
+            message = f"workflow task completion failed after commands were produced: {exc}"
+            await self._fail(task_id, fence, message, exc)
+            return "failed"
+        except Exception as exc:
+            self.cache.pop(run_id)
+            logger.warning("workflow task %s completion failed: %r", task_id, exc)
+            return "error"
+        if instance is not None and not task.get("workflow_update_id"):
+            self.cache.put(run_id, instance)
+        else:
+            self.cache.pop(run_id)
+        logger.info("workflow task %s completed: %s", task_id, [c.get("type") for c in commands])
+        return "completed"
+
+    async def _decide(
+        self, task: Mapping[str, Any], fence: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], WorkflowInstance | None]:
+        workflow_type = str(task.get("workflow_type") or "")
+        definition = self.workflows.get(workflow_type)
+        if definition is None:
+            raise _TaskFailure(f"no workflow registered for type {workflow_type!r}")
+        codec = str(task.get("payload_codec") or "avro")
+        history = await self._history(task, fence)
+        try:
+            args = _decode_list(self.converter, task.get("arguments"), codec)
+        except Exception as exc:
+            raise _TaskFailure(
+                f"cannot decode workflow start input with codec {codec!r}: {exc}", exc
+            ) from exc
+        info = self._info(task, workflow_type)
+        try:
+            instance, commands = run_workflow_task(
+                definition,
+                info,
+                args,
+                history,
+                converter=self.converter,
+                payload_codec=codec,
+                cache=self.cache,
+                reopen_waits=not task.get("workflow_update_id"),
+            )
+        except Exception as exc:
+            self.cache.pop(info.run_id)
+            raise _TaskFailure(f"replay failed: {exc}", exc) from exc
+        update_id = task.get("workflow_update_id")
+        if isinstance(update_id, str) and update_id:
+            return [handle_update(instance, update_id)], instance
+        return commands, instance
+
+    def _info(self, task: Mapping[str, Any], workflow_type: str) -> WorkflowInfo:
+        return WorkflowInfo(
+            workflow_id=str(task.get("workflow_id") or ""),
+            run_id=str(task.get("run_id") or ""),
+            workflow_type=workflow_type,
+            task_queue=str(task.get("task_queue") or self.task_queue),
+            namespace=self.namespace,
+        )
+
+    async def _history(self, task: Mapping[str, Any], fence: dict[str, Any]) -> list[Mapping[str, Any]]:
+        """The whole history: a paging error fails the task instead of deciding on part of it."""
+        events = list(task.get("history_events") or [])
+        token = task.get("next_history_page_token")
+        while token:
+            try:
+                page = await self._post(
+                    f"/worker/workflow-tasks/{task['task_id']}/history",
+                    {"next_history_page_token": token, **fence},
+                )
+            except Exception as exc:
+                raise _TaskFailure(f"cannot read the whole workflow history: {exc}", exc) from exc
+            if not isinstance(page, Mapping):
+                raise _TaskFailure("history page was not a JSON object")
+            events.extend(page.get("history_events") or [])
+            token = page.get("next_history_page_token")
+        return events
+
+    async def _fail(
+        self, task_id: str, fence: dict[str, Any], message: str, exc: BaseException | None
+    ) -> None:
+        try:
+            await self._post(
+                f"/worker/workflow-tasks/{task_id}/fail", {**fence, "failure": _failure_body(message, exc)}
+            )
+        except Exception as error:
+            logger.warning("could not report failure of workflow task %s: %r", task_id, error)
+
+    # ------------------------------------------------------------------ query tasks
+
+    async def query(self, task: Mapping[str, Any]) -> str:
+        """Answer one query task by replaying the history it carries."""
+        task_id = str(task["query_task_id"])
+        fence = {"lease_owner": self.worker_id, "query_task_attempt": task.get("query_task_attempt") or 1}
+        try:
+            result = self._answer(task)
+            body = {
+                **fence,
+                "result": to_json_compatible(result),
+                "result_envelope": self.converter.envelope(result),
+            }
+        except _TaskFailure as failure:
+            return await self._fail_query(task_id, fence, failure)
+        except Exception as exc:
+            return await self._fail_query(
+                task_id, fence, _TaskFailure(str(exc), exc, "query_result_encode_failed")
+            )
+        try:
+            await self._post(f"/worker/query-tasks/{task_id}/complete", body)
+        except ServerError as exc:
+            if exc.reason in QUERY_FINAL_REASONS:
+                return "expired"
+            reason = exc.reason or "query_result_completion_failed"
+            return await self._fail_query(task_id, fence, _TaskFailure(str(exc), exc, reason))
+        return "completed"
+
+    def _answer(self, task: Mapping[str, Any]) -> Any:
+        workflow_type = str(task.get("workflow_type") or "")
+        definition = self.workflows.get(workflow_type)
+        if definition is None:
+            raise _TaskFailure(
+                f"workflow type {workflow_type!r} is not registered on this worker",
+                reason="query_workflow_type_not_registered",
+            )
+        codec = str(task.get("payload_codec") or "avro")
+        try:
+            args = _decode_list(self.converter, task.get("workflow_arguments"), codec)
+            query_args = _decode_list(self.converter, task.get("query_arguments"), codec)
+        except Exception as exc:
+            raise _TaskFailure(
+                f"cannot decode query payloads: {exc}", exc, "query_payload_decode_failed"
+            ) from exc
+        instance = WorkflowInstance(
+            definition, self._info(task, workflow_type), args, converter=self.converter, payload_codec=codec
+        )
+        try:
+            instance.apply(list(task.get("history_events") or []))
+        except Exception as exc:
+            raise _TaskFailure(
+                f"workflow replay failed before query: {exc}", exc, "query_workflow_state_unavailable"
+            ) from exc
+        finally:
+            instance.close()
+        name = str(task.get("query_name") or "")
+        try:
+            return handle_query(instance, name, query_args)
+        except UnknownHandler as exc:
+            raise _TaskFailure(str(exc), exc, "rejected_unknown_query") from exc
+        except Exception as exc:
+            raise _TaskFailure(f"query {name!r} failed: {exc}", exc, "query_rejected") from exc
+
+    async def _fail_query(self, task_id: str, fence: dict[str, Any], failure: _TaskFailure) -> str:
+        body = {
+            **fence,
+            "failure": _failure_body(failure.message, failure.exc, failure.reason or "query_rejected"),
+        }
+        try:
+            await self._post(f"/worker/query-tasks/{task_id}/fail", body)
+        except Exception as error:
+            logger.warning("could not report failure of query task %s: %r", task_id, error)
+            return "error"
+        return "failed"

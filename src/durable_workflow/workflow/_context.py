@@ -1,0 +1,307 @@
+"""`WorkflowContext`: the deterministic API handed to ``run(self, ctx, ...)``."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random as _random
+import uuid
+from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, overload
+
+from durable_workflow.workflow._commands import (
+    ActivityCommand,
+    ChildWorkflowCommand,
+    Command,
+    ContinueAsNew,
+    GatherCommand,
+    SideEffectCommand,
+    TimerCommand,
+    UpsertSearchAttributesCommand,
+    VersionCommand,
+    WaitConditionCommand,
+)
+from durable_workflow.workflow._convert import bind_positional, return_annotation
+
+__all__ = ["ActivityStub", "ChildWorkflowStub", "WorkflowContext", "WorkflowInfo"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+T = TypeVar("T")
+A = TypeVar("A")
+B = TypeVar("B")
+C = TypeVar("C")
+D = TypeVar("D")
+E = TypeVar("E")
+
+REPLAY_LOGGER_NAME = "durable_workflow.workflow.replay"
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class WorkflowInfo:
+    """Identity of the run being executed."""
+
+    workflow_id: str
+    run_id: str
+    workflow_type: str
+    task_queue: str
+    namespace: str | None = None
+
+    __module__ = "durable_workflow.workflow"
+
+
+if TYPE_CHECKING:
+    _AdapterBase = logging.LoggerAdapter[logging.Logger]
+else:
+    _AdapterBase = logging.LoggerAdapter
+
+
+class _ReplayLogger(_AdapterBase):
+    """A logger adapter that drops every record while the workflow is replaying."""
+
+    def __init__(self, ctx: WorkflowContext) -> None:
+        super().__init__(logging.getLogger(REPLAY_LOGGER_NAME), {})
+        self._ctx = ctx
+
+    def isEnabledFor(self, level: int) -> bool:
+        return not self._ctx.is_replaying and self.logger.isEnabledFor(level)
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        extra = dict(kwargs.get("extra") or {})
+        extra.setdefault("workflow_id", self._ctx.info.workflow_id)
+        extra.setdefault("run_id", self._ctx.info.run_id)
+        kwargs["extra"] = extra
+        return msg, kwargs
+
+
+class _WorkflowWithRun(Protocol[P, R_co]):
+    def run(
+        self, ctx: WorkflowContext, /, *args: P.args, **kwargs: P.kwargs
+    ) -> Generator[Any, Any, R_co]: ...
+
+
+class ActivityStub(Generic[P, R]):
+    """``ctx.activity(fn, **options)``: call it with the activity's arguments to get a command."""
+
+    def __init__(self, fn: Callable[..., Any], activity_type: str, options: dict[str, Any]) -> None:
+        self._fn = fn
+        self._type = activity_type
+        self._options = options
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> ActivityCommand[R]:
+        positional = bind_positional(self._fn, args, kwargs, what=f"activity {self._type!r}")
+        return ActivityCommand(
+            self._type, positional, result_annotation=return_annotation(self._fn), **self._options
+        )
+
+
+class ChildWorkflowStub(Generic[P, R]):
+    """``ctx.child(WorkflowClass, **options)``: call it with the child's run arguments."""
+
+    def __init__(self, run: Callable[..., Any], workflow_type: str, options: dict[str, Any]) -> None:
+        self._run = run
+        self._type = workflow_type
+        self._options = options
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> ChildWorkflowCommand[R]:
+        positional = bind_positional(self._run, args, kwargs, what=f"child workflow {self._type!r}", skip=2)
+        return ChildWorkflowCommand(
+            self._type, positional, result_annotation=return_annotation(self._run), **self._options
+        )
+
+
+class WorkflowContext:
+    """Deterministic operations for workflow code: everything here is replay-safe.
+
+    Methods that return commands do nothing until the command is yielded.
+    """
+
+    __module__ = "durable_workflow.workflow"
+
+    def __init__(self, info: WorkflowInfo) -> None:
+        self.info = info
+        self._now = _EPOCH
+        self._replaying = False
+        seed = int(hashlib.sha256(info.run_id.encode()).hexdigest()[:16], 16)
+        self._random = _random.Random(seed)
+        self.logger: logging.LoggerAdapter[logging.Logger] = _ReplayLogger(self)
+
+    @property
+    def is_replaying(self) -> bool:
+        """True while the code re-runs steps that history already recorded."""
+        return self._replaying
+
+    def now(self) -> datetime:
+        """The current time as history saw it (UTC; see the docs for the exact rule)."""
+        return self._now
+
+    def random(self) -> _random.Random:
+        """A random generator seeded from the run id: same numbers on every replay."""
+        return self._random
+
+    def uuid4(self) -> uuid.UUID:
+        """A version-4 UUID drawn from `random()`, so replays produce the same values."""
+        return uuid.UUID(int=self._random.getrandbits(128), version=4)
+
+    def schedule_activity(
+        self,
+        activity_type: str,
+        args: Sequence[Any] = (),
+        *,
+        queue: str | None = None,
+        task_queue: str | None = None,
+        retry_policy: Any = None,
+        start_to_close_timeout: float | None = None,
+        schedule_to_start_timeout: float | None = None,
+        schedule_to_close_timeout: float | None = None,
+        heartbeat_timeout: float | None = None,
+    ) -> ActivityCommand[Any]:
+        """Schedule an activity by type name; the result is plain JSON."""
+        return ActivityCommand(
+            activity_type,
+            args,
+            task_queue=task_queue or queue,
+            retry_policy=retry_policy,
+            start_to_close_timeout=start_to_close_timeout,
+            schedule_to_start_timeout=schedule_to_start_timeout,
+            schedule_to_close_timeout=schedule_to_close_timeout,
+            heartbeat_timeout=heartbeat_timeout,
+        )
+
+    @overload
+    def activity(
+        self,
+        fn: Callable[P, Coroutine[Any, Any, R]],
+        *,
+        task_queue: str | None = ...,
+        retry_policy: Any = ...,
+        start_to_close_timeout: float | None = ...,
+        schedule_to_start_timeout: float | None = ...,
+        schedule_to_close_timeout: float | None = ...,
+        heartbeat_timeout: float | None = ...,
+    ) -> ActivityStub[P, R]: ...
+    @overload
+    def activity(
+        self,
+        fn: Callable[P, R],
+        *,
+        task_queue: str | None = ...,
+        retry_policy: Any = ...,
+        start_to_close_timeout: float | None = ...,
+        schedule_to_start_timeout: float | None = ...,
+        schedule_to_close_timeout: float | None = ...,
+        heartbeat_timeout: float | None = ...,
+    ) -> ActivityStub[P, R]: ...
+    def activity(self, fn: Callable[..., Any], **options: Any) -> ActivityStub[Any, Any]:
+        """A typed stub for an `@activity.defn` function: ``yield from ctx.activity(greet)("Ada")``."""
+        from durable_workflow.activity import get_definition
+
+        return ActivityStub(fn, get_definition(fn).name, options)
+
+    def start_timer(self, seconds: float) -> TimerCommand:
+        """A durable timer of ``seconds`` (rounded up to whole seconds)."""
+        return TimerCommand(seconds)
+
+    def sleep(self, seconds: float) -> TimerCommand:
+        """Same as `start_timer`: ``yield ctx.sleep(5)``."""
+        return TimerCommand(seconds)
+
+    def start_child_workflow(
+        self,
+        workflow_type: str,
+        args: Sequence[Any] = (),
+        *,
+        task_queue: str | None = None,
+        parent_close_policy: str | None = None,
+        retry_policy: Any = None,
+        execution_timeout_seconds: float | None = None,
+        run_timeout_seconds: float | None = None,
+    ) -> ChildWorkflowCommand[Any]:
+        """Start a child workflow by type name and wait for its (plain JSON) result."""
+        return ChildWorkflowCommand(
+            workflow_type,
+            args,
+            task_queue=task_queue,
+            parent_close_policy=parent_close_policy,
+            retry_policy=retry_policy,
+            execution_timeout_seconds=execution_timeout_seconds,
+            run_timeout_seconds=run_timeout_seconds,
+        )
+
+    def child(
+        self,
+        workflow: type[_WorkflowWithRun[P, R]],
+        *,
+        task_queue: str | None = None,
+        parent_close_policy: str | None = None,
+        retry_policy: Any = None,
+        execution_timeout_seconds: float | None = None,
+        run_timeout_seconds: float | None = None,
+    ) -> ChildWorkflowStub[P, R]:
+        """A typed stub for a `@workflow.defn` class: ``yield from ctx.child(Child)(arg)``."""
+        from durable_workflow.workflow._definition import get_definition
+
+        definition = get_definition(workflow)
+        options = {
+            "task_queue": task_queue,
+            "parent_close_policy": parent_close_policy,
+            "retry_policy": retry_policy,
+            "execution_timeout_seconds": execution_timeout_seconds,
+            "run_timeout_seconds": run_timeout_seconds,
+        }
+        return ChildWorkflowStub(definition.run, definition.name, options)
+
+    def side_effect(self, fn: Callable[[], T]) -> SideEffectCommand[T]:
+        """Run ``fn`` once and record its value; replays return the recorded value."""
+        return SideEffectCommand(fn, return_annotation(fn))
+
+    def get_version(self, change_id: str, min_supported: int, max_supported: int) -> VersionCommand:
+        """The version of a code change this run follows (see the docs on versioning)."""
+        return VersionCommand(change_id, min_supported, max_supported)
+
+    def upsert_search_attributes(self, attributes: Mapping[str, Any]) -> UpsertSearchAttributesCommand:
+        """Merge search attributes; a ``None`` value deletes the key."""
+        return UpsertSearchAttributesCommand(attributes)
+
+    def continue_as_new(
+        self, *args: Any, workflow_type: str | None = None, task_queue: str | None = None
+    ) -> ContinueAsNew:
+        """End this run and start a new one with ``args`` (return or yield the result)."""
+        return ContinueAsNew(arguments=list(args), workflow_type=workflow_type, task_queue=task_queue)
+
+    def wait_condition(
+        self, predicate: Callable[[], bool], timeout: float | None = None, key: str | None = None
+    ) -> WaitConditionCommand:
+        """Yield this: resumes with True once ``predicate()`` holds, or False when ``timeout`` fires."""
+        return WaitConditionCommand(predicate, timeout, key)
+
+    @overload
+    def gather(self, commands: Sequence[Command[T]], /) -> GatherCommand[list[T]]: ...
+    @overload
+    def gather(self, a: Command[A], /) -> GatherCommand[tuple[A]]: ...
+    @overload
+    def gather(self, a: Command[A], b: Command[B], /) -> GatherCommand[tuple[A, B]]: ...
+    @overload
+    def gather(self, a: Command[A], b: Command[B], c: Command[C], /) -> GatherCommand[tuple[A, B, C]]: ...
+    @overload
+    def gather(
+        self, a: Command[A], b: Command[B], c: Command[C], d: Command[D], /
+    ) -> GatherCommand[tuple[A, B, C, D]]: ...
+    @overload
+    def gather(
+        self, a: Command[A], b: Command[B], c: Command[C], d: Command[D], e: Command[E], /
+    ) -> GatherCommand[tuple[A, B, C, D, E]]: ...
+    def gather(self, *commands: Any) -> GatherCommand[Any]:
+        """Run commands together; ``yield from`` gives their results in the order given."""
+        if len(commands) == 1 and isinstance(commands[0], (list, tuple)):
+            return GatherCommand(list(commands[0]), as_tuple=False)
+        if not commands:
+            raise TypeError("gather() needs at least one command")
+        return GatherCommand(list(commands), as_tuple=True)
+
+    def __repr__(self) -> str:
+        return f"WorkflowContext(workflow_id={self.info.workflow_id!r}, run_id={self.info.run_id!r})"
