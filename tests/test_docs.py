@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import concurrent.futures
 import inspect
 import linecache
 import re
@@ -31,6 +32,13 @@ def pages_with_code() -> list[Path]:
     return sorted(p for p in DOCS.rglob("*.md") if python_blocks(p))
 
 
+async def _run_in_loop(code: types.CodeType, namespace: dict[str, Any]) -> None:
+    # Inside the page's loop, so a block may start tasks that later blocks await.
+    result = eval(code, namespace)
+    if inspect.iscoroutine(result):
+        await result
+
+
 def run_blocks(page: Path, blocks: list[str], url: str) -> None:
     module = types.ModuleType(f"docs_{page.stem.replace('-', '_')}")
     sys.modules[module.__name__] = module  # dataclasses and pydantic resolve names through it
@@ -43,9 +51,12 @@ def run_blocks(page: Path, blocks: list[str], url: str) -> None:
             # Registering the source lets inspect.getsource and tracebacks see doc-defined code.
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
             code = compile(source, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
-            result = eval(code, namespace)
-            if inspect.iscoroutine(result):
-                loop.run_until_complete(result)
+            if "asyncio.run(" in source:
+                # A complete script that runs its own loop: give it a thread with no loop running.
+                with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                    pool.submit(eval, code, namespace).result()
+            else:
+                loop.run_until_complete(_run_in_loop(code, namespace))
     finally:
         pending = asyncio.all_tasks(loop)
         for task in pending:

@@ -14,7 +14,8 @@ def test_all_matches_public_names() -> None:
     public = {
         name
         for name, value in vars(durable_workflow).items()
-        if not name.startswith("_") and not (isinstance(value, types.ModuleType) and name not in EXPORTED_MODULES)
+        if not name.startswith("_")
+        and not (isinstance(value, types.ModuleType) and name not in EXPORTED_MODULES)
     }
     assert set(durable_workflow.__all__) == public
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.client._worker_plane import BareWorker
 
 from durable_workflow import Client, NamespaceNotFound
+from tests.client._worker_plane import BareWorker
 
 
 async def test_namespaces_lifecycle(client: Client) -> None:

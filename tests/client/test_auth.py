@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.client._worker_plane import BareWorker
 
 from durable_workflow import Client, Forbidden, Unauthorized
 from durable_workflow.server import DevServer
+from tests.client._worker_plane import BareWorker
 
 
 async def test_shared_token_driver() -> None:
@@ -25,8 +25,9 @@ async def test_shared_token_driver() -> None:
 
 
 async def test_role_tokens_are_plane_strict() -> None:
-    tokens = {"admin_token": "adm", "operator_token": "ops", "worker_token": "wrk"}
-    async with DevServer(serve_http=False, auth_driver="roles", **tokens) as server:
+    async with DevServer(
+        serve_http=False, auth_driver="roles", admin_token="adm", operator_token="ops", worker_token="wrk"
+    ) as server:
         async with Client(
             server.base_url, control_token="ops", worker_token="wrk", transport=server.asgi_transport()
         ) as client:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from tests.client._worker_plane import BareWorker
 
 from durable_workflow import Client, UpdateRejected
+from tests.client._worker_plane import BareWorker
 
 
 class Approval(BaseModel):

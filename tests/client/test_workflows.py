@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import pytest
 from pydantic import BaseModel
-from tests.client._worker_plane import BareWorker
 
 from durable_workflow import (
     Client,
@@ -21,6 +20,7 @@ from durable_workflow import (
     WorkflowTerminated,
 )
 from durable_workflow.server import DevServer
+from tests.client._worker_plane import BareWorker
 
 
 class Receipt(BaseModel):

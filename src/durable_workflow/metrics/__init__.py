@@ -2,30 +2,16 @@
 
 from durable_workflow.metrics._names import (
     CLIENT_REQUEST_DURATION as CLIENT_REQUEST_DURATION,
-)
-from durable_workflow.metrics._names import (
     CLIENT_REQUESTS as CLIENT_REQUESTS,
-)
-from durable_workflow.metrics._names import (
     WORKER_POLL_DURATION as WORKER_POLL_DURATION,
-)
-from durable_workflow.metrics._names import (
     WORKER_POLLS as WORKER_POLLS,
-)
-from durable_workflow.metrics._names import (
     WORKER_TASK_DURATION as WORKER_TASK_DURATION,
-)
-from durable_workflow.metrics._names import (
     WORKER_TASKS as WORKER_TASKS,
 )
 from durable_workflow.metrics._prometheus import PrometheusMetrics as PrometheusMetrics
 from durable_workflow.metrics._recorders import (
     InMemoryMetrics as InMemoryMetrics,
-)
-from durable_workflow.metrics._recorders import (
     MetricsRecorder as MetricsRecorder,
-)
-from durable_workflow.metrics._recorders import (
     NoopMetrics as NoopMetrics,
 )
 

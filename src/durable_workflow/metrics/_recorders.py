@@ -13,11 +13,12 @@ Tags = dict[str, str]
 class MetricsRecorder(Protocol):
     """What `Client(metrics=...)` and `Worker(metrics=...)` accept."""
 
-    __module__ = "durable_workflow"
-
     def increment(self, name: str, value: float = 1.0, tags: Tags | None = None) -> None: ...
 
     def record(self, name: str, value: float, tags: Tags | None = None) -> None: ...
+
+
+MetricsRecorder.__module__ = "durable_workflow"
 
 
 class NoopMetrics:
