@@ -43,8 +43,15 @@ def add_server_commands(commands: SubParsers) -> None:
 
 
 def add_start_dev_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default=_env("DW_DEV_HOST") or "127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(_env("DW_DEV_PORT") or 8080))
+    parser.add_argument(
+        "--host", default=_env("DW_DEV_HOST") or "127.0.0.1", help="interface (env DW_DEV_HOST)"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=_env("DW_DEV_PORT") or "8080",  # argparse applies type= to a string default
+        help="port, 0 = any free (env DW_DEV_PORT)",
+    )
     parser.add_argument(
         "--db", default=_env("DW_DEV_DB"), help="SQLite file (default: a temporary file deleted on exit)"
     )
@@ -52,14 +59,24 @@ def add_start_dev_arguments(parser: argparse.ArgumentParser) -> None:
         "--auth-driver", choices=("none", "token", "roles"), default=_env("DW_AUTH_DRIVER") or "none"
     )
     parser.add_argument("--token", default=_env("DW_AUTH_TOKEN"), help="shared token (env DW_AUTH_TOKEN)")
-    parser.add_argument("--admin-token", default=_env("DW_ADMIN_TOKEN"))
-    parser.add_argument("--operator-token", default=_env("DW_OPERATOR_TOKEN"))
-    parser.add_argument("--worker-token", default=_env("DW_WORKER_TOKEN"))
-    parser.add_argument("--long-poll-timeout", type=float, default=30.0)
-    parser.add_argument("--workflow-task-lease-seconds", type=float, default=300.0)
-    parser.add_argument("--activity-lease-seconds", type=float, default=300.0)
-    parser.add_argument("--max-body-bytes", type=int, default=2 * 1024 * 1024)
-    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "--admin-token", default=_env("DW_ADMIN_TOKEN"), help="admin role token (env DW_ADMIN_TOKEN)"
+    )
+    parser.add_argument(
+        "--operator-token",
+        default=_env("DW_OPERATOR_TOKEN"),
+        help="operator role token (env DW_OPERATOR_TOKEN)",
+    )
+    parser.add_argument(
+        "--worker-token", default=_env("DW_WORKER_TOKEN"), help="worker role token (env DW_WORKER_TOKEN)"
+    )
+    parser.add_argument("--long-poll-timeout", type=float, default=30.0, help="seconds a poll waits for work")
+    parser.add_argument(
+        "--workflow-task-lease-seconds", type=float, default=300.0, help="workflow-task lease"
+    )
+    parser.add_argument("--activity-lease-seconds", type=float, default=300.0, help="activity-task lease")
+    parser.add_argument("--max-body-bytes", type=int, default=2 * 1024 * 1024, help="request body limit")
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
 
 
 def run_start_dev(args: argparse.Namespace) -> int:

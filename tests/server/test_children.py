@@ -73,6 +73,10 @@ async def test_parent_close_policy(api: Api) -> None:
     applied = events_of(await api.history("parent-p"), "ParentClosePolicyApplied")
     assert [a["payload"]["child_instance_id"] for a in applied] == [ids[0]]
     assert (await api.history("parent-p"))[-1]["event_type"] == "WorkflowTerminated"
+    # Only the abandoned child's first task is left: the closed parent gets no task.
+    task = await api.wf_task()
+    assert task["workflow_id"] == ids[1]
+    await api.no_wf_task()
 
 
 async def test_continue_as_new(api: Api) -> None:

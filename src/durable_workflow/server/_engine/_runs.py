@@ -190,8 +190,8 @@ class RunsMixin(EngineBase):
         self.cancel_open_work(
             run, "run_cancelled" if status == "cancelled" else f"run_{status}", keep_updates=keep_updates
         )
+        run.status = status  # closed before the children, so their closure does not wake this run
         self.apply_parent_close_policy(run)
-        run.status = status
         run.closed_reason = closed_reason
         run.closed_at = run.last_progress_at = now
         run.wait_kind = run.wait_reason = None

@@ -105,7 +105,12 @@ class WorkflowTasksMixin(CommandsMixin):
             if task.status == "ready" and task.available_at <= now:
                 candidates.append(task)
         types = set(worker.supported_workflow_types)
-        candidates = [t for t in candidates if not types or self.runs[t.run_id].workflow_type in types]
+        candidates = [
+            t
+            for t in candidates
+            if not self.runs[t.run_id].is_terminal
+            and (not types or self.runs[t.run_id].workflow_type in types)
+        ]
         if not candidates:
             return None
         task = min(candidates, key=lambda t: (t.available_at, t.created_order))
