@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 import signal
@@ -131,7 +132,37 @@ def run_start_dev(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMAND_GROUPS: list[Callable[[SubParsers], None]] = [add_server_commands]
+def _delegate(commands: SubParsers, name: str, help: str, target: str) -> None:
+    """A sub-command whose arguments go, untouched, to another package's ``main(argv)``."""
+    parser = commands.add_parser(name, help=help, add_help=False)
+    parser.add_argument("rest", nargs=argparse.REMAINDER)
+
+    def run(args: argparse.Namespace) -> int:
+        module_name, _, func_name = target.partition(":")
+        module = importlib.import_module(module_name)
+        delegate: Callable[[list[str]], int] = getattr(module, func_name)
+        return delegate(list(args.rest))
+
+    parser.set_defaults(func=run)
+
+
+def add_tool_commands(commands: SubParsers) -> None:
+    """``durable-workflow stubs generate ...`` and ``durable-workflow replay PATH...``."""
+    _delegate(
+        commands,
+        "stubs",
+        "generate typed client stubs and JSON Schema contracts",
+        "durable_workflow.stubs:main",
+    )
+    _delegate(
+        commands,
+        "replay",
+        "replay exported histories against workflow code",
+        "durable_workflow.testing:replay_main",
+    )
+
+
+COMMAND_GROUPS: list[Callable[[SubParsers], None]] = [add_server_commands, add_tool_commands]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -63,6 +63,22 @@ def test_script_prints_the_three_outcomes() -> None:
     assert lines["reservations held"] == "['res-A-100', 'res-A-102']"
 
 
+def test_script_against_a_running_server(live_server_url: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "examples.order_processing.run", live_server_url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=50,
+        check=False,
+    )
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    statuses = [
+        json.loads(line.split(": ", 1)[1])["status"] for line in done.stdout.splitlines() if "{" in line
+    ]
+    assert statuses == ["completed", "cancelled", "completed"]
+
+
 @pytest.fixture
 async def worker(client: Client) -> AsyncIterator[Worker]:
     async with run.new_worker(client) as running:

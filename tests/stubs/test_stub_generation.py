@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import importlib
+import os
 import subprocess
 import sys
 import typing
@@ -107,7 +108,7 @@ def test_the_stub_does_not_import_worker_code(tmp_path: Path) -> None:
         [sys.executable, "-c", probe],
         capture_output=True,
         text=True,
-        env={"PYTHONPATH": env_path},
+        env={**os.environ, "PYTHONPATH": env_path},
         cwd=tmp_path,
         timeout=30,
         check=True,
@@ -169,3 +170,28 @@ def test_unwritable_types_are_reported(tmp_path: Path, monkeypatch: pytest.Monke
     exec(compile(source, "odd_workflows.py", "exec"), module.__dict__)
     with pytest.raises(StubError, match="Opaque"):
         generate("odd_workflows", tmp_path)
+
+
+def test_names_that_clash_with_helpers_are_renamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    module = ModuleType("clashing_workflows")
+    source = (
+        "from __future__ import annotations\n"
+        "from collections.abc import Generator\n"
+        "from typing import Any\n"
+        "import pydantic\n"
+        "from durable_workflow import workflow\n"
+        "class Field(pydantic.BaseModel):\n    label: str\n"
+        "@workflow.defn(name='clash')\n"
+        "class Clash:\n"
+        "    def run(self, ctx: Any, field: Field) -> Generator[Any, Any, list[Field]]:\n"
+        "        yield ctx.sleep(1)\n"
+        "        return [field]\n"
+    )
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    exec(compile(source, "clashing_workflows.py", "exec"), module.__dict__)
+    generate("clashing_workflows", tmp_path, stem="clash_stubs")
+    stubs = import_generated(tmp_path, "clash_stubs", monkeypatch)
+    assert stubs.Field_2(label="x").label == "x"  # pydantic's `Field` keeps its name in the stub
+    assert typing.get_type_hints(stubs.Clash.run)["field"] is stubs.Field_2
+    with pytest.raises(StubError, match="not a Python identifier"):
+        generate("clashing_workflows", tmp_path, stem="clash-stubs")

@@ -26,10 +26,11 @@ def output_stem(module_name: str) -> str:
     return module_name.replace(".", "_")
 
 
-def generate(module_name: str, out_dir: Path) -> list[Path]:
+def generate(module_name: str, out_dir: Path, *, stem: str | None = None) -> list[Path]:
     """Import ``module_name`` and write its stub module and JSON Schema contract into ``out_dir``.
 
-    Returns the two paths written: ``<stem>.py`` and ``<stem>.schema.json``.
+    Returns the two paths written: ``<stem>.py`` and ``<stem>.schema.json``, where ``stem``
+    defaults to the module name with dots turned into underscores.
 
     Raises:
         StubError: a signature cannot be written as a stub or has no JSON Schema.
@@ -37,7 +38,9 @@ def generate(module_name: str, out_dir: Path) -> list[Path]:
     spec = inspect_module(importlib.import_module(module_name))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = output_stem(module_name)
+    stem = stem or output_stem(module_name)
+    if not stem.isidentifier():
+        raise StubError(f"stub module name {stem!r} is not a Python identifier")
     stub_path = out_dir / f"{stem}.py"
     schema_path = out_dir / f"{stem}.schema.json"
     source = stub_source(spec)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from durable_workflow.workflow._definition import WorkflowDefinition
+# `_DEFN_ATTR` is where `workflow.get_definition` looks: a stub stores a definition there so that
+# `Client.workflow(Stub, ...)` finds the type name exactly as it does for the real class.
+from durable_workflow.workflow._definition import _DEFN_ATTR, WorkflowDefinition
 
 if TYPE_CHECKING:
     from durable_workflow.client import WorkflowHandle
@@ -17,9 +19,6 @@ R = TypeVar("R")
 
 #: Set on every class marked by `workflow_stub`, so a worker can refuse to run one.
 STUB_ATTR = "__durable_workflow_stub__"
-# The attribute `workflow.get_definition` reads; a stub stores a definition there so that
-# `Client.workflow(Stub, ...)` finds the type name exactly as it does for the real class.
-_DEFN_ATTR = "__durable_workflow_definition__"
 
 
 def workflow_stub(name: str) -> Callable[[C], C]:

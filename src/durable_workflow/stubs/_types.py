@@ -28,6 +28,7 @@ HELPERS: dict[str, str] = {
     "NotRequired": "typing_extensions",
     "BaseModel": "pydantic",
     "Field": "pydantic",
+    "ConfigDict": "pydantic",
     "dataclass": "dataclasses",
     "field": "dataclasses",
     "Enum": "enum",
@@ -37,9 +38,10 @@ HELPERS: dict[str, str] = {
     "workflow_stub": "durable_workflow.stubs",
 }
 _BUILTIN_GENERICS = {list, dict, set, frozenset, tuple, type}
+# pydantic model settings that change the wire shape or the schema, copied when a model sets them.
+_MODEL_CONFIG = ("extra", "frozen", "populate_by_name")
 # Factories a regenerated default may use: they come back as the same call in source.
 _FACTORIES: dict[Any, str] = {list: "list", dict: "dict", set: "set", tuple: "tuple", frozenset: "frozenset"}
-# pydantic field constraints that survive as `Field(...)` keyword arguments.
 # Packages a stub imports helpers from: grouped apart from the application's payload modules.
 _PACKAGES = {"durable_workflow", "pydantic", "typing_extensions"}
 _REQUIRED_MARKERS: dict[Any, bool] = {
@@ -48,6 +50,7 @@ _REQUIRED_MARKERS: dict[Any, bool] = {
     getattr(typing, "NotRequired", typing_extensions.NotRequired): False,  # Python >= 3.11
     getattr(typing, "Required", typing_extensions.Required): True,
 }
+# pydantic field constraints that survive as `Field(...)` keyword arguments.
 _CONSTRAINTS = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
 
 
@@ -102,7 +105,7 @@ class TypeRenderer:
 
     def render(self, tp: Any) -> str:
         """Source text of the annotation ``tp``."""
-        if tp is Any or tp is typing.Any:
+        if tp is Any or tp is typing_extensions.Any:
             return self.helper("Any")
         if tp is None or tp is type(None):
             return "None"
@@ -207,7 +210,9 @@ class TypeRenderer:
         return _class_block(f"class {name}({mixin}{self.helper('Enum')}):", cls, members)
 
     def _model(self, cls: type[pydantic.BaseModel], name: str) -> str:
-        lines = []
+        settings: dict[str, Any] = dict(cls.model_config)
+        config = [f"{key}={self.value(settings[key])}" for key in _MODEL_CONFIG if key in settings]
+        lines = [f"    model_config = {self.helper('ConfigDict')}({', '.join(config)})", ""] if config else []
         for field_name, info in cls.model_fields.items():
             annotation = self.render(_with_metadata_stripped(info.annotation))
             lines.append(f"    {field_name}: {annotation}{self._model_default(info)}")
@@ -217,7 +222,7 @@ class TypeRenderer:
         """`` = default`` or `` = Field(...)`` carrying the default, alias and constraints."""
         options: list[str] = []
         if info.alias is not None:
-            options.append(f"alias={info.alias!r}")
+            options.append(f"alias={quote(info.alias)}")
         for meta in info.metadata:
             options.extend(
                 f"{key}={self.value(getattr(meta, key))}" for key in _CONSTRAINTS if hasattr(meta, key)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import NotRequired, TypedDict
 
 from durable_workflow import activity, workflow
@@ -25,8 +25,12 @@ class Stage(Enum):
 
 
 class Assignee(BaseModel):
+    """Who works on a ticket."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
     name: str
-    email: str | None = None
+    email: str | None = Field(default=None, alias="mail")
     load: int = Field(default=0, ge=0)
 
 
