@@ -14,8 +14,7 @@ from typing import Any, Optional
 
 import pydantic
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from durable_workflow.errors import PayloadDecodeError, PayloadError
 from durable_workflow.payloads import (

@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from tests.schedules._support import START, Advance, server_options
 
 from durable_workflow.client import Client
 from durable_workflow.server import DevServer, FakeClock
 from durable_workflow.server._schedules import service_for
+from tests.schedules._support import START, Advance, server_options
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from tests.schedules._support import Advance
 
 from durable_workflow.client import Client
 from durable_workflow.client._schedule_models import OverlapPolicy, ScheduleAction, ScheduleSpec
 from durable_workflow.errors import InvalidArgument
+from tests.schedules._support import Advance
 
 ACTION = ScheduleAction(workflow_type="job", task_queue="q", input=["x"])
 

@@ -7,12 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, closing
 from datetime import datetime, timezone
 
-from tests.schedules._support import START, eventually, server_options
-
 from durable_workflow.client import Client
 from durable_workflow.client._schedule_models import ScheduleAction, ScheduleSpec
 from durable_workflow.server import DevServer, FakeClock
 from durable_workflow.server._schedules import service_for
+from tests.schedules._support import START, eventually, server_options
 
 HOURLY = ScheduleSpec(cron_expressions=["0 * * * *"])
 ACTION = ScheduleAction(workflow_type="job", task_queue="q", input=[1])

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, cast
 
 import pytest
-from tests.schedules._support import Advance
 
 from durable_workflow.client import Client
 from durable_workflow.client._schedule_models import (
@@ -16,6 +15,7 @@ from durable_workflow.client._schedule_models import (
 )
 from durable_workflow.errors import InvalidArgument, ScheduleAlreadyExists, ScheduleNotFound
 from durable_workflow.server import DevServer
+from tests.schedules._support import Advance
 
 HOURLY = ScheduleSpec(cron_expressions=["0 * * * *"])
 

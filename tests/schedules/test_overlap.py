@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.schedules._support import Advance, eventually
 
 from durable_workflow.client import Client
 from durable_workflow.client._schedule_models import OverlapPolicy, ScheduleAction, ScheduleSpec
 from durable_workflow.client._schedules import ScheduleHandle
+from tests.schedules._support import Advance, eventually
 
 HOURLY = ScheduleSpec(cron_expressions=["0 * * * *"])
 ACTION = ScheduleAction(workflow_type="job", task_queue="q", input=[])

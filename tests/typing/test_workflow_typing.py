@@ -1,4 +1,7 @@
-"""Type-checked only (mypy strict): what workflow code must infer, and what it must reject."""
+"""Type-checked only (mypy strict): what workflow code must infer, and what it must reject.
+
+Nothing here is called at run time; importing the module only defines things.
+"""
 
 from __future__ import annotations
 
@@ -87,5 +90,26 @@ def rejected(ctx: WorkflowContext, order: Order) -> None:
     ctx.activity(charge)(order)  # type: ignore[call-arg]
 
 
-assert_type(workflow.defn(name="x")(Typed), type[Typed])
-assert_type(charge, Any)  # type: ignore[assert-type]
+def decorators_keep_types() -> None:
+    assert_type(workflow.defn(name="x")(Typed), type[Typed])
+    assert_type(activity.defn(name="y")(label)(Order("o", 1)), str)
+    assert_type(workflow.signal("s")(Typed.approve)(Typed(), "by"), None)
+    activity.defn(name="z")(label)(42)  # type: ignore[arg-type]
+
+
+@workflow.defn(name="untyped")
+class Untyped:
+    def run(self, ctx, *args):  # type: ignore[no-untyped-def]
+        yield ctx.sleep(1)
+
+
+def more(ctx: WorkflowContext, order: Order) -> Generator[Any, Any, None]:
+    three = yield from ctx.gather(ctx.sleep(1), ctx.activity(label)(order), ctx.wait_condition(lambda: True))
+    assert_type(three, tuple[None, str, bool])
+    anything = yield from ctx.child(Untyped)(1, "two")
+    assert_type(anything, Any)
+    version = yield ctx.get_version("c", 1, 2)
+    assert_type(version, Any)  # a plain yield is untyped
+    ctx.gather(order)  # type: ignore[call-overload]
+    ctx.activity(charge, start_to_close_timeout="30")  # type: ignore[call-overload]
+    ctx.child(Order)  # type: ignore[arg-type]

@@ -54,3 +54,20 @@ async def running(
 def connect(server: DevServer) -> Client:
     """A client that reaches the server in-process."""
     return Client(server.base_url, transport=server.asgi_transport())
+
+
+async def assert_replays(handle: WorkflowHandle[Any], workflow_class: type, *args: Any) -> None:
+    """Replaying the finished run's real history offline gives back exactly its recorded outcome."""
+    from durable_workflow import workflow
+
+    history = await handle.history()
+    commands = workflow.replay_commands(workflow_class, list(args), history, run_id=str(handle.run_id))
+    terminal = next(e for e in reversed(history) if e["event_type"].startswith("Workflow"))
+    assert len(commands) == 1, commands
+    if terminal["event_type"] == "WorkflowCompleted":
+        assert commands[0]["type"] == "complete_workflow"
+        assert commands[0]["result"]["blob"] == terminal["payload"]["output"]
+    elif terminal["event_type"] == "WorkflowContinuedAsNew":
+        assert commands[0]["type"] == "continue_as_new"
+    else:
+        assert commands[0]["type"] == "fail_workflow"

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from durable_workflow import activity, workflow
-from durable_workflow._retry_policy import ActivityRetryPolicy
+from durable_workflow import ActivityRetryPolicy, ChildWorkflowRetryPolicy, activity, workflow
 from durable_workflow.errors import (
     ActivityFailed,
     ChildWorkflowFailed,
@@ -20,7 +19,7 @@ from durable_workflow.errors import (
     WorkflowFailed,
 )
 from durable_workflow.workflow import WorkflowContext
-from tests.worker._harness import running
+from tests.worker._harness import assert_replays, running
 
 
 @activity.defn(name="greet")
@@ -120,7 +119,9 @@ class FanOut:
 
 async def test_fan_out_results_keep_yielded_order_when_members_finish_out_of_order() -> None:
     async with running([FanOut], [sleepy]) as env:
-        result = await env.run("fan-out")
+        handle = await env.start("fan-out")
+        result = await handle.result(timeout=20)
+        await assert_replays(handle, FanOut)
     assert result == {"listed": ["a", "b", "c"], "gathered": ["x", "y"]}
 
 
@@ -161,6 +162,7 @@ async def test_signal_arriving_while_an_activity_runs() -> None:
         release.set()
         assert await handle.result(timeout=10) == {"activity": "released", "notes": ["during"]}
         history = await handle.history()
+        await assert_replays(handle, SignalDuringActivity)
     assert [e["event_type"] for e in history].count("ActivityScheduled") == 1
 
 
@@ -204,6 +206,7 @@ async def test_condition_wait_satisfied_by_signals_and_updates() -> None:
         assert accepted.result == 2
         await handle.signal("approve", ["bob"])
         assert await handle.result(timeout=10) == {"ok": True, "approvers": ["ann", "bump:5", "bob"]}
+        await assert_replays(handle, Approval, 3, 30)
 
 
 async def test_condition_wait_times_out() -> None:
@@ -290,7 +293,13 @@ class Parent:
 
 async def test_child_workflows() -> None:
     async with running([Parent, Child]) as env:
-        assert await env.run("parent", 2) == {"names": ["Ada", "Ada"], "untyped": ["Bo"], "failed": "failed"}
+        handle = await env.start("parent", 2)
+        assert await handle.result(timeout=20) == {
+            "names": ["Ada", "Ada"],
+            "untyped": ["Bo"],
+            "failed": "failed",
+        }
+        await assert_replays(handle, Parent, 2)
 
 
 @workflow.defn(name="counter")
@@ -327,7 +336,9 @@ class Tools:
 async def test_side_effect_version_upsert_timer_now_uuid() -> None:
     async with running([Tools]) as env:
         began = time.monotonic()
-        result = await env.run("deterministic-tools")
+        handle = await env.start("deterministic-tools")
+        result = await handle.result(timeout=20)
+        await assert_replays(handle, Tools)
     assert time.monotonic() - began >= 1
     assert result == {"rolled": 4, "version": 2, "slept_in_history": True, "uuid": 36, "random": True}
 
@@ -372,5 +383,73 @@ async def test_consecutive_tasks_resume_the_cached_instance() -> None:
         await asyncio.sleep(0.3)
         await handle.signal("ping")
         assert await handle.result(timeout=10) == {"total": 5, "pings": 2}
+        await assert_replays(handle, ManySteps, 5)
         cache = env.worker.cache
     assert cache.resumed >= 6 and cache.replayed == 0
+
+
+@activity.defn(name="silent")
+async def silent(seconds: float) -> str:
+    await asyncio.sleep(seconds)  # never heartbeats
+    return "finished"
+
+
+@workflow.defn(name="timeouts")
+class Timeouts:
+    def run(self, ctx: WorkflowContext, activity_type: str, option: str) -> Generator[Any, Any, Any]:
+        try:
+            options: dict[str, Any] = {option: 1}
+            yield ctx.schedule_activity(activity_type, [5], **options)
+        except ActivityFailed as exc:
+            return {"timed_out": exc.timed_out, "type": exc.exception_type}
+        return "finished"
+
+
+@pytest.mark.parametrize(
+    ("activity_type", "option"),
+    [
+        ("silent", "heartbeat_timeout"),
+        ("silent", "schedule_to_close_timeout"),
+        ("nobody_runs_this", "schedule_to_start_timeout"),
+    ],
+)
+async def test_activity_timeouts(activity_type: str, option: str) -> None:
+    async with running([Timeouts], [silent], shutdown_timeout=0.1) as env:
+        result = await env.run("timeouts", activity_type, option, timeout=15)
+    assert result["timed_out"] is True
+
+
+first_runs: dict[str, str] = {}
+
+
+@workflow.defn(name="flaky-child")
+class FlakyChild:
+    def run(self, ctx: WorkflowContext, key: str) -> Generator[Any, Any, Any]:
+        yield ctx.sleep(0)
+        if first_runs.setdefault(key, ctx.info.run_id) == ctx.info.run_id:
+            raise RuntimeError("first run fails")
+        return "second run succeeded"
+
+
+@workflow.defn(name="retrying-parent")
+class RetryingParent:
+    def run(self, ctx: WorkflowContext, attempts: int) -> Generator[Any, Any, Any]:
+        try:
+            return (
+                yield ctx.start_child_workflow(
+                    "flaky-child",
+                    [f"key-{attempts}"],
+                    retry_policy=ChildWorkflowRetryPolicy(max_attempts=attempts, initial_interval_seconds=0),
+                    execution_timeout_seconds=60,
+                    run_timeout_seconds=30,
+                )
+            )
+        except ChildWorkflowFailed as exc:
+            return {"failed": exc.status}
+
+
+async def test_child_workflow_retry_policy() -> None:
+    first_runs.clear()
+    async with running([RetryingParent, FlakyChild]) as env:
+        assert await env.run("retrying-parent", 2) == "second run succeeded"
+        assert await env.run("retrying-parent", 1) == {"failed": "failed"}

@@ -236,3 +236,18 @@ async def test_worker_survives_a_server_restart(tmp_path: Path) -> None:
                 workflow_type="greeter", task_queue="q", workflow_id="b", input=["two"]
             )
             assert (await second.result(timeout=20))["greeting"] == "Hello, two!"
+
+
+async def test_worker_registers_again_when_the_server_forgot_it(caplog: pytest.LogCaptureFixture) -> None:
+    from tests.worker.test_worker_e2e import Greeter, greet
+
+    caplog.set_level(logging.WARNING, logger="durable_workflow.worker")
+    async with DevServer(serve_http=False) as server, connect(server) as client:
+        worker = Worker(client, task_queue="q", workflows=[Greeter], activities=[greet], poll_timeout=1)
+        async with worker:
+            await client._transport.request("DELETE", f"/workers/{worker.worker_id}", plane="control")
+            handle = await client.start_workflow(
+                workflow_type="greeter", task_queue="q", workflow_id="f-1", input=["again"]
+            )
+            assert (await handle.result(timeout=15))["greeting"] == "Hello, again!"
+    assert any("registering again" in r.getMessage() for r in caplog.records)

@@ -75,9 +75,17 @@ class History:
             payload_codec="avro",
         )
 
-    def wait_opened(self, key: str | None = None, timeout: int | None = None) -> int:
+    def wait_opened(
+        self, key: str | None = None, timeout: int | None = None, fingerprint: str | None = None
+    ) -> int:
         seq = self.next_step()
-        self.event("ConditionWaitOpened", sequence=seq, condition_wait_id=f"cw-{seq}", condition_key=key)
+        self.event(
+            "ConditionWaitOpened",
+            sequence=seq,
+            condition_wait_id=f"cw-{seq}",
+            condition_key=key,
+            condition_definition_fingerprint=fingerprint,
+        )
         if timeout:
             self.event(
                 "TimerScheduled", sequence=seq, timer_kind="condition_timeout", condition_wait_id=f"cw-{seq}"

@@ -7,8 +7,8 @@ from typing import Any, cast
 
 import pytest
 
-from durable_workflow import activity, workflow
-from durable_workflow._retry_policy import ActivityRetryPolicy, ChildWorkflowRetryPolicy, retry_policy_to_wire
+from durable_workflow import ActivityRetryPolicy, ChildWorkflowRetryPolicy, activity, workflow
+from durable_workflow._retry_policy import retry_policy_to_wire
 from durable_workflow.workflow import (
     ActivityCommand,
     ChildWorkflowCommand,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import json
 import logging
 import math
 import time
@@ -220,7 +221,7 @@ class Worker:
             loops.append(
                 self._poll_loop("query", self.max_concurrent_workflow_tasks, self._workflow_runner.query)
             )
-        self._loops = [asyncio.create_task(loop) for loop in loops]
+        self._loops = [asyncio.create_task(_logged(loop)) for loop in loops]
         await self._stopped.wait()
 
     async def _wait_terminal(
@@ -228,7 +229,8 @@ class Worker:
     ) -> None:
         while not serving.done():
             body = await self.client._transport.request("GET", f"/workflows/{workflow_id}", plane="control")
-            if isinstance(body, Mapping) and str(body.get("status")) in TERMINAL_STATUSES:
+            closed = isinstance(body, Mapping) and str(body.get("status")) in TERMINAL_STATUSES
+            if closed and body.get("closed_reason") != "continued":
                 return
             await asyncio.sleep(poll_interval)
 
@@ -385,6 +387,8 @@ class Worker:
     ) -> None:
         tags = {"task_kind": kind, "task_queue": self.task_queue, "outcome": "error"}
         started = time.perf_counter()
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s task received: %.2000s", kind, json.dumps(task, default=str))
         try:
             tags["outcome"] = await handler(task)
         except asyncio.CancelledError:
@@ -396,6 +400,16 @@ class Worker:
             slots.release()
             self.metrics.increment(WORKER_TASKS, 1.0, tags)
             self.metrics.record(WORKER_TASK_DURATION, time.perf_counter() - started, tags)
+
+
+async def _logged(loop: Coroutine[Any, Any, None]) -> None:
+    """Run a worker loop; a crash is logged instead of vanishing with its task."""
+    try:
+        await loop
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.exception("a worker loop crashed")
 
 
 def _check_options(task_queue: str, *limits: int) -> None:

@@ -284,11 +284,19 @@ class WaitConditionCommand(Command[bool]):
         self.timeout_seconds = _seconds(timeout, "wait_condition timeout")
         self.key = key
         self.result_annotation = bool
+        #: Step index where this logical wait was first opened (set by the engine).
+        self.ordinal = 0
 
     def fingerprint(self) -> str:
+        """Identifies this logical wait: the predicate's code and where the wait was first opened.
+
+        The server treats an ``open_condition_wait`` with the same key and fingerprint as a re-open
+        of the wait it has open, and any other completion as satisfying it; a distinct fingerprint
+        per wait keeps "re-opened" and "satisfied, then a new wait" apart in history.
+        """
         code = getattr(self.predicate, "__code__", None)
-        source = f"{code.co_filename}:{code.co_name}:{code.co_firstlineno}" if code else repr(self.predicate)
-        return "sha256:" + hashlib.sha256(source.encode()).hexdigest()
+        source = f"{code.co_name}:{code.co_firstlineno}" if code else type(self.predicate).__qualname__
+        return "sha256:" + hashlib.sha256(f"{source}#{self.ordinal}".encode()).hexdigest()
 
     def describe(self) -> str:
         return f"condition wait{f' {self.key!r}' if self.key else ''}"

@@ -282,6 +282,7 @@ class WorkflowInstance:
     def _on_wait(self, cmd: WaitConditionCommand) -> tuple[bool, Any, BaseException | None]:
         if cmd.predicate():
             return False, True, None
+        cmd.ordinal = len(self.yielded)
         index = self._take_step(cmd)
         step = self._step(index)
         if step is not None and step.details.get("condition_key") not in (None, cmd.key) and cmd.key:
@@ -312,6 +313,7 @@ class WorkflowInstance:
             elapsed = (self.ctx._now - waiting.opened_at).total_seconds()
             remaining = max(1, math.ceil(original.timeout_seconds - elapsed))
         again = WaitConditionCommand(original.predicate, remaining, original.key)
+        again.ordinal = original.ordinal
         waiting.indices = [self._take_step(again)]
 
     def _on_version(self, cmd: VersionCommand) -> int:
