@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from durable_workflow.client import Client
 from durable_workflow.worker import Worker
 
@@ -56,3 +58,8 @@ async def test_stub_starts_signals_and_queries_the_order_workflow(client: Client
 
     assert result.status is OrderStatus.COMPLETED
     assert result.order_id == "stub-e2e-1" and result.tracking_number
+
+
+def test_a_worker_refuses_a_stub_in_place_of_the_workflow(client: Client) -> None:
+    with pytest.raises(TypeError, match="generated client stub"):
+        Worker(client, task_queue="orders", workflows=[generated.OrderWorkflow])

@@ -18,6 +18,8 @@ _DEFN_ATTR = "__durable_workflow_activity__"
 class ActivityDefinition:
     """What `@activity.defn` learned about an activity function."""
 
+    __module__ = "durable_workflow.activity"
+
     name: str
     fn: Callable[..., Any]
     is_async: bool

@@ -22,6 +22,7 @@ from durable_workflow.metrics import (
     WORKER_TASKS,
     MetricsRecorder,
 )
+from durable_workflow.stubs._runtime import is_stub
 from durable_workflow.worker._activity_tasks import ActivityTaskRunner
 from durable_workflow.worker._server import (
     ServerFeatures,
@@ -65,10 +66,13 @@ class Worker:
     Args:
         client: the `Client` whose connection, namespace and converter the worker uses.
         task_queue: the queue to poll.
-        workflows: `@workflow.defn` classes. activities: `@activity.defn` functions.
-        worker_id: unique id (default ``py-worker-<8 hex>``). build_id: optional build id.
+        workflows: `@workflow.defn` classes.
+        activities: `@activity.defn` functions.
+        worker_id: unique id (default ``py-worker-<8 hex>``).
+        build_id: optional build id.
         poll_timeout: long-poll window in seconds.
-        max_concurrent_workflow_tasks / max_concurrent_activity_tasks: concurrency limits.
+        max_concurrent_workflow_tasks: how many workflow tasks run at once.
+        max_concurrent_activity_tasks: how many activities run at once.
         shutdown_timeout: seconds `stop()` waits for in-flight tasks before cancelling them.
         metrics: recorder for worker metrics (default: the client's).
         workflow_cache_size: live workflow instances kept between tasks (0 disables caching).
@@ -430,6 +434,8 @@ def _http_timeout(poll_seconds: float) -> float:
 def _index_workflows(workflows: Iterable[type]) -> dict[str, WorkflowDefinition]:
     out: dict[str, WorkflowDefinition] = {}
     for cls in workflows:
+        if is_stub(cls):
+            raise TypeError(f"{cls.__qualname__} is a generated client stub; register the real workflow")
         definition = get_workflow_definition(cls)
         if definition.name in out and out[definition.name].cls is not cls:
             raise ValueError(f"two workflow classes are registered as {definition.name!r}")

@@ -12,6 +12,8 @@ __all__ = ["WorkflowCache"]
 class WorkflowCache:
     """Keeps recently used instances so the next task of a run only applies the new events."""
 
+    __module__ = "durable_workflow.workflow"
+
     def __init__(self, max_size: int = 1000) -> None:
         if max_size < 0:
             raise ValueError(f"workflow cache size must be >= 0, got {max_size}")

@@ -61,6 +61,8 @@ def _seconds(value: float | None, what: str) -> int | None:
 class Command(Generic[T_co]):
     """Base of everything workflow code can yield."""
 
+    __module__ = "durable_workflow.workflow"
+
     kind: ClassVar[str] = "command"
     #: The code waits at this yield until history resolves the step.
     blocking: ClassVar[bool] = True
@@ -80,6 +82,8 @@ class Command(Generic[T_co]):
 
 class ActivityCommand(Command[T_co]):
     """Schedule an activity and wait for its result."""
+
+    __module__ = "durable_workflow.workflow"
 
     kind = "activity"
 
@@ -131,6 +135,8 @@ class ActivityCommand(Command[T_co]):
 class TimerCommand(Command[None]):
     """A durable timer."""
 
+    __module__ = "durable_workflow.workflow"
+
     kind = "timer"
 
     def __init__(self, seconds: float) -> None:
@@ -146,6 +152,8 @@ class TimerCommand(Command[None]):
 
 class ChildWorkflowCommand(Command[T_co]):
     """Start a child workflow and wait for its result."""
+
+    __module__ = "durable_workflow.workflow"
 
     kind = "child"
 
@@ -199,6 +207,8 @@ class ChildWorkflowCommand(Command[T_co]):
 class SideEffectCommand(Command[T_co]):
     """Run ``fn`` once; replays return the recorded value instead of calling it again."""
 
+    __module__ = "durable_workflow.workflow"
+
     kind = "side_effect"
     blocking = False
 
@@ -218,6 +228,8 @@ class SideEffectCommand(Command[T_co]):
 
 class VersionCommand(Command[int]):
     """Record (or read back) which version of a code change a run follows."""
+
+    __module__ = "durable_workflow.workflow"
 
     kind = "version"
     blocking = False
@@ -251,6 +263,8 @@ class VersionCommand(Command[int]):
 class UpsertSearchAttributesCommand(Command[None]):
     """Merge search attributes into the run's visibility record (``None`` deletes a key)."""
 
+    __module__ = "durable_workflow.workflow"
+
     kind = "upsert"
     blocking = False
 
@@ -270,6 +284,8 @@ class UpsertSearchAttributesCommand(Command[None]):
 
 class WaitConditionCommand(Command[bool]):
     """Wait until ``predicate()`` is true (after signals/updates), or until the timeout fires."""
+
+    __module__ = "durable_workflow.workflow"
 
     kind = "wait"
 
@@ -311,6 +327,8 @@ class WaitConditionCommand(Command[bool]):
 
 class GatherCommand(Generic[T_co]):
     """Several blocking commands run together; ``yield from`` returns their results in order."""
+
+    __module__ = "durable_workflow.workflow"
 
     def __init__(self, commands: Sequence[Command[Any]], *, as_tuple: bool) -> None:
         self.commands = list(commands)

@@ -87,6 +87,8 @@ class _WorkflowWithRun(Protocol[P, R_co]):
 class ActivityStub(Generic[P, R]):
     """``ctx.activity(fn, **options)``: call it with the activity's arguments to get a command."""
 
+    __module__ = "durable_workflow.workflow"
+
     def __init__(self, fn: Callable[..., Any], activity_type: str, options: dict[str, Any]) -> None:
         self._fn = fn
         self._type = activity_type
@@ -101,6 +103,8 @@ class ActivityStub(Generic[P, R]):
 
 class ChildWorkflowStub(Generic[P, R]):
     """``ctx.child(WorkflowClass, **options)``: call it with the child's run arguments."""
+
+    __module__ = "durable_workflow.workflow"
 
     def __init__(self, run: Callable[..., Any], workflow_type: str, options: dict[str, Any]) -> None:
         self._run = run

@@ -28,6 +28,8 @@ _DEFN_ATTR = "__durable_workflow_definition__"
 class HandlerDefinition:
     """A signal, query or update handler declared on a workflow class."""
 
+    __module__ = "durable_workflow.workflow"
+
     kind: str  # "signal" | "query" | "update"
     name: str
     method_name: str
@@ -38,6 +40,8 @@ class HandlerDefinition:
 @dataclass(frozen=True)
 class WorkflowDefinition:
     """What `@workflow.defn` learned about a workflow class."""
+
+    __module__ = "durable_workflow.workflow"
 
     name: str
     cls: type

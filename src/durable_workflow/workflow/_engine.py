@@ -79,6 +79,8 @@ class _Waiting:
 class WorkflowInstance:
     """One run of a workflow, driven by history events (no I/O)."""
 
+    __module__ = "durable_workflow.workflow"
+
     def __init__(
         self,
         definition: WorkflowDefinition,
@@ -113,6 +115,11 @@ class WorkflowInstance:
     @property
     def done(self) -> bool:
         return self.terminal is not None
+
+    @property
+    def site(self) -> str | None:
+        """``file:line`` of the ``yield`` the suspended code is paused at (None when not suspended)."""
+        return yield_site(self._gen)
 
     @property
     def workflow(self) -> Any:

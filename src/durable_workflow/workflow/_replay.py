@@ -25,6 +25,8 @@ logger = logging.getLogger("durable_workflow.workflow.replay")
 class UnknownHandler(LookupError):
     """The workflow defines no query/update with that name."""
 
+    __module__ = "durable_workflow.workflow"
+
 
 def _can_extend(instance: WorkflowInstance, history: Sequence[Mapping[str, Any]]) -> bool:
     applied = instance.events_applied
