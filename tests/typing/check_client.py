@@ -70,3 +70,12 @@ def sync_stubs(client: sync.Client) -> None:
     assert_type(handle.result(), Receipt)
     assert_type(client.get_workflow_handle("x", result_type=Order).result(), Order)
     stub.start(42)  # type: ignore[arg-type]
+
+
+def sync_mirrors_keep_async_signatures(client: sync.Client) -> None:
+    assert_type(client.describe_workflow("x"), WorkflowExecution)
+    assert_type(client.update_workflow("x", "approve", [1], wait_for="accepted"), UpdateResult)
+    assert_type(client.start_workflow("greeter", "q", "id-1", ["world"]), sync.WorkflowHandle[Any])
+    client.update_workflow("x", "approve", wait_for="whenever")  # type: ignore[arg-type]
+    client.describe_workflow(42)  # type: ignore[arg-type]
+    client.start_workflow("greeter", "q")  # type: ignore[call-arg]
