@@ -154,12 +154,10 @@ def add_tool_commands(commands: SubParsers) -> None:
         "generate typed client stubs and JSON Schema contracts",
         "durable_workflow.stubs:main",
     )
-    _delegate(
-        commands,
-        "replay",
-        "replay exported histories against workflow code",
-        "durable_workflow.testing:replay_main",
-    )
+    # Imported here: the testing package is only needed when the command line is built.
+    from durable_workflow.testing._replay_cli import add_replay_commands
+
+    add_replay_commands(commands)
 
 
 COMMAND_GROUPS: list[Callable[[SubParsers], None]] = [add_server_commands, add_tool_commands]

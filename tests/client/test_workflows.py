@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Generator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
@@ -14,10 +16,12 @@ from durable_workflow import (
     SignalFailed,
     WorkflowAlreadyStarted,
     WorkflowCancelled,
+    WorkflowContext,
     WorkflowFailed,
     WorkflowNotFound,
     WorkflowResultTimeout,
     WorkflowTerminated,
+    workflow,
 )
 from durable_workflow.server import DevServer
 from tests.client._worker_plane import BareWorker
@@ -233,3 +237,34 @@ async def test_query_is_answered_by_a_live_worker(client: Client) -> None:
 
     _, result = await asyncio.gather(answer_one_query(), client.query_workflow("wf-query", "status"))
     assert result == {"stage": "waiting"}
+
+
+async def test_timeouts_default_to_the_upstream_values_and_none_disables_them(client: Client) -> None:
+    await client.start_workflow("w", "q", "timeouts-default", [])
+    described = await client.describe_workflow("timeouts-default")
+    assert described.raw["execution_timeout_seconds"] == 3600
+    assert described.raw["run_timeout_seconds"] == 600
+    await client.start_workflow(
+        "w", "q", "timeouts-off", [], execution_timeout_seconds=None, run_timeout_seconds=None
+    )
+    assert (await client.describe_workflow("timeouts-off")).raw["run_timeout_seconds"] is None
+
+
+@workflow.defn(name="typed-checkout")
+class TypedCheckout:
+    def run(
+        self, ctx: WorkflowContext, order: Receipt, express: bool = False
+    ) -> Generator[Any, Any, Receipt]:
+        yield ctx.start_timer(0)
+        return order
+
+
+async def test_typed_stub_binds_keywords_and_passes_options(client: Client) -> None:
+    stub = client.workflow(TypedCheckout, workflow_id="stub-1", task_queue="q", run_timeout_seconds=None)
+    assert stub.workflow_type == "typed-checkout"
+    handle = await stub.start(Receipt(order_id="o-9", total=1.0), express=True)
+    assert handle.result_type is Receipt
+    described = await handle.describe()
+    assert described.input == [{"order_id": "o-9", "total": 1.0}, True]
+    assert described.raw["run_timeout_seconds"] is None
+    assert described.raw["execution_timeout_seconds"] == 3600

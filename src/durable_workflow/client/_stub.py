@@ -64,7 +64,8 @@ class WorkflowStub(Generic[P, R]):
         self.workflow_type = workflow_type_name(workflow)
         self.workflow_id = workflow_id
         self.task_queue = task_queue
-        self._options = {k: v for k, v in options.items() if v is not None}
+        # None is meaningful here (e.g. run_timeout_seconds=None: no run timeout), so keep it.
+        self._options = dict(options)
         self._result_type = result_type(workflow.run)
 
     async def start(self, *args: P.args, **kwargs: P.kwargs) -> WorkflowHandle[R]:
