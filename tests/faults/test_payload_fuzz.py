@@ -109,9 +109,6 @@ def test_rich_values_round_trip_or_fail_with_a_payload_error(value: Any, convert
     assert _same(converter.decode(converter.encode_blob(decoded)), decoded)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=TypeError, reason="to_json_compatible turns a tuple key into an unhashable list"
-)
 @pytest.mark.parametrize("converter", [WRAPPER, V1], ids=["wrapper", "value-v1"])
 def test_tuple_dict_keys_are_refused_with_a_payload_error(converter: DataConverter) -> None:
     with pytest.raises(PayloadError):

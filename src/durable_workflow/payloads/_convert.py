@@ -62,10 +62,20 @@ def _convert_list(items: list[Any]) -> list[Any]:
     return items if out is None else out
 
 
+def _convert_key(key: Any) -> Any:
+    """A dict key as JSON can hold it: a string, or a scalar that JSON text writes as a string."""
+    converted = _convert(key)
+    if converted is None or isinstance(converted, (str, int, float, bool)):
+        return converted
+    raise PayloadConversionError(
+        f"dict key {key!r} cannot be a JSON object key (use a string, number, bool or None)"
+    )
+
+
 def _convert_dict(mapping: dict[Any, Any]) -> dict[Any, Any]:
     out: dict[Any, Any] | None = None
     for index, (key, item) in enumerate(mapping.items()):
-        new_key = key if type(key) is str else _convert(key)
+        new_key = key if type(key) is str else _convert_key(key)
         converted = _convert(item)
         if out is not None:
             out[new_key] = converted
