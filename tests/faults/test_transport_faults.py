@@ -119,11 +119,6 @@ async def test_signals_are_never_lost() -> None:
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="signals carry no request_id that the server deduplicates on: a signal whose answer is lost "
-    "after the server recorded it is retried by the transport and recorded twice",
-)
 async def test_a_signal_whose_answer_is_lost_is_recorded_once() -> None:
     lost: list[str] = []
 

@@ -203,3 +203,28 @@ async def test_cluster_info_contract(api: Api) -> None:
     assert contract["version"] == 1 and contract["auth_material"]["token"]["status"] == "supported"
     wait_for = info["control_plane"]["request_contract"]["operations"]["update"]["fields"]["wait_for"]
     assert wait_for["canonical_values"] == ["accepted", "completed"]
+
+
+async def test_a_retried_signal_with_the_same_request_id_is_recorded_once(api: Api) -> None:
+    await api.start("sig-dedupe")
+    body = {"input": env(["first"]), "request_id": "req-1"}
+    first = await api.control.post("/api/workflows/sig-dedupe/signal/go", json=body)
+    again = await api.control.post("/api/workflows/sig-dedupe/signal/go", json=body)
+    other = await api.control.post(
+        "/api/workflows/sig-dedupe/signal/go", json={**body, "request_id": "req-2"}
+    )
+    assert first.status_code == again.status_code == other.status_code == 202
+    assert again.json()["command_id"] == first.json()["command_id"] != other.json()["command_id"]
+    received = [e for e in await api.history("sig-dedupe") if e["event_type"] == "SignalReceived"]
+    assert len(received) == 2
+
+
+async def test_a_retried_update_with_the_same_request_id_is_accepted_once(api: Api) -> None:
+    await api.start("upd-dedupe")
+    body = {"input": env([1]), "request_id": "upd-req-1", "wait_for": "accepted"}
+    first = await api.control.post("/api/workflows/upd-dedupe/update/bump", json=body)
+    again = await api.control.post("/api/workflows/upd-dedupe/update/bump", json=body)
+    assert first.status_code == again.status_code == 202
+    assert again.json()["update_id"] == first.json()["update_id"]
+    accepted = [e for e in await api.history("upd-dedupe") if e["event_type"] == "UpdateAccepted"]
+    assert len(accepted) == 1

@@ -290,8 +290,14 @@ class Client(AdminMixin, ScheduleMixin):
     async def signal_workflow(
         self, workflow_id: str, signal_name: str, args: Sequence[Any] | None = None
     ) -> None:
-        """Send a signal to the workflow's current run."""
-        body = {"input": self.converter.envelope(list(args))} if args else {}
+        """Send a signal to the workflow's current run.
+
+        Each call carries a fresh ``request_id``, so a transport retry after a lost answer is
+        recognised by the server instead of delivering the signal twice.
+        """
+        body: dict[str, Any] = {"request_id": f"sdk-python-signal-{uuid.uuid4().hex}"}
+        if args:
+            body["input"] = self.converter.envelope(list(args))
         await self._control(
             "POST", f"/workflows/{workflow_id}/signal/{signal_name}", json=body, context=workflow_id
         )

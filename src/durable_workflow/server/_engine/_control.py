@@ -312,10 +312,16 @@ class ControlMixin(ActivitiesMixin):
         check_operation_name(name, "signal_name")
         f = Fields(body)
         blob = args_blob(f)
-        f.string("request_id")
+        request_id = f.string("request_id")
         f.done()
         run = self.open_run(namespace, workflow_id, "signal")
+        if request_id and request_id in run.signal_requests:
+            command_id = run.signal_requests[request_id]
+            return self._command_body(run, "signal_received", signal_name=name, command_id=command_id)
         command_id = new_id()
+        if request_id:
+            run.signal_requests[request_id] = command_id
+            self.save(run)
         self.append_event(
             run,
             "SignalReceived",

@@ -55,6 +55,9 @@ class InteractMixin(ControlMixin):
         blob = args_blob(f)
         f.done()
         run = self.open_run(namespace, workflow_id, "update")
+        earlier = self.updates.get(run.update_requests.get(request_id or "", ""))
+        if earlier is not None:
+            return earlier, wait_for, float(timeout or self.config.update_wait_timeout_seconds)
         now = self.clock.now()
         update = Update(
             update_id=new_id(),
@@ -84,6 +87,8 @@ class InteractMixin(ControlMixin):
             command_id=update.command_id,
         )
         run.queued_updates.append(update.update_id)
+        if request_id:
+            run.update_requests[request_id] = update.update_id
         self.save(run)
         self.dispatch_next(run)
         return update, wait_for, float(timeout or self.config.update_wait_timeout_seconds)

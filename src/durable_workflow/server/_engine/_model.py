@@ -165,6 +165,10 @@ class Run(Doc):
     queued_updates: list[str] = field(default_factory=list)
     task_failures: int = 0
     children: dict[str, str] = field(default_factory=dict)  # sequence -> child workflow id
+    # request_id -> command id (signals) / update id (updates): a retried request is answered
+    # with the original outcome instead of being recorded twice.
+    signal_requests: dict[str, str] = field(default_factory=dict)
+    update_requests: dict[str, str] = field(default_factory=dict)
     open_task_id: str | None = None
     failure: dict[str, Any] | None = None
     continued_to_run_id: str | None = None
