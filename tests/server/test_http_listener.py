@@ -32,3 +32,23 @@ async def test_stop_releases_long_polls() -> None:
         assert loop.time() - began < 5
         resp = await poll
         assert resp.status_code == 200 and resp.json()["task"] is None
+
+
+async def test_a_poll_whose_client_went_away_claims_nothing() -> None:
+    cp = {"X-Durable-Workflow-Control-Plane-Version": "2"}
+    async with dev_server() as base_url, httpx.AsyncClient(base_url=base_url, headers=WP) as worker:
+        reg = {"worker_id": "w1", "task_queue": "q", "runtime": "python"}
+        assert (await worker.post("/api/worker/register", json=reg)).status_code == 201
+        body = {"worker_id": "w1", "task_queue": "q", "timeout_seconds": 10}
+        async with httpx.AsyncClient(base_url=base_url, headers=WP) as doomed:
+            abandoned = asyncio.create_task(doomed.post("/api/worker/workflow-tasks/poll", json=body))
+            await asyncio.sleep(0.2)
+            abandoned.cancel()  # the worker process went away mid-poll
+            await asyncio.gather(abandoned, return_exceptions=True)
+        await asyncio.sleep(0.2)
+        async with httpx.AsyncClient(base_url=base_url, headers=cp) as control:
+            start = {"workflow_id": "wf-1", "workflow_type": "greeter", "task_queue": "q", "input": []}
+            assert (await control.post("/api/workflows", json=start)).status_code == 201
+        fresh = await worker.post("/api/worker/workflow-tasks/poll", json={**body, "timeout_seconds": 2})
+        task = fresh.json()["task"]
+        assert task is not None and task["workflow_id"] == "wf-1"

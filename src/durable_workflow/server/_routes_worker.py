@@ -79,6 +79,7 @@ async def poll_workflow(call: Call) -> tuple[int, dict[str, Any]]:
         ("wf", call.namespace, worker.task_queue),
         lambda: call.engine.claim_workflow_task(worker, call.body.get("poll_request_id"), size),
         _poll_timeout(call),
+        abandoned=call.request.is_disconnected,
     )
     return 200, {"task": task}
 
@@ -89,6 +90,7 @@ async def poll_activity(call: Call) -> tuple[int, dict[str, Any]]:
         ("act", call.namespace, worker.task_queue),
         lambda: call.engine.claim_activity_task(worker),
         _poll_timeout(call),
+        abandoned=call.request.is_disconnected,
     )
     return 200, {"task": task}
 
@@ -99,6 +101,7 @@ async def poll_query(call: Call) -> tuple[int, dict[str, Any]]:
         ("query", call.namespace, worker.task_queue),
         lambda: call.engine.claim_query_task(worker),
         _poll_timeout(call),
+        abandoned=call.request.is_disconnected,
     )
     return 200, {"task": task}
 

@@ -271,12 +271,18 @@ class EngineBase:
         attempt: Callable[[], T | None],
         timeout: float,
         *,
-        gate: Callable[[], Awaitable[None]] | None = None,
+        abandoned: Callable[[], Awaitable[bool]] | None = None,
     ) -> T | None:
-        """Call `attempt` under the lock until it returns a value, waking on `notify(key)`."""
+        """Call `attempt` under the lock until it returns a value, waking on `notify(key)`.
+
+        ``abandoned`` tells whether the caller has gone away (its connection closed); the poll
+        then ends without claiming anything, so no task is leased to a worker that cannot get it.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, timeout)
         while True:
+            if abandoned is not None and await abandoned():
+                return None
             async with self.op():
                 result = attempt()
                 event = self.waiter(key)
