@@ -23,11 +23,9 @@ class ActivitiesMixin(WorkflowTasksMixin):
         types = set(worker.supported_activity_types)
         ready = [
             a
-            for a in self.live_items("activity")
+            for a in self.queue_items("activity", worker.namespace, worker.task_queue)
             if a.task_status == "ready"
             and a.is_open
-            and a.namespace == worker.namespace
-            and a.task_queue == worker.task_queue
             and a.available_at <= now
             and (not types or a.activity_type in types)
         ]

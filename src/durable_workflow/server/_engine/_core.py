@@ -82,6 +82,10 @@ class EngineBase:
         self._pending_notify: set[Hashable] = set()
         self._waiters: dict[Hashable, asyncio.Event] = {}
         self._due_wake = asyncio.Event()
+        # The earliest due time among records saved since the due loop last looked, and whether
+        # it must rescan everything (clock moved, records reloaded): saves stay O(1) this way.
+        self._due_hint: float | None = None
+        self._due_rescan = True
         self._last_due_now = -math.inf
         self._order = 0
         self.query_tasks: dict[str, QueryTask] = {}
@@ -104,6 +108,7 @@ class EngineBase:
         self.attempt_index: dict[str, str] = {}
         # Keys of records that can still change: ready/leased workflow tasks, open activities,
         # pending timers and open runs (the sweeps and matchers only look at these).
+        self.live_by_queue: dict[tuple[str, str, str], set[str]] = {}
         self.live: dict[str, set[str]] = {
             "workflow_task": set(),
             "activity": set(),
@@ -128,6 +133,7 @@ class EngineBase:
     def load(self) -> None:
         """(Re)build the in-memory state from storage."""
         self._reset_state()
+        self._due_rescan = True
         for cls in _KINDS:
             table = self._table(cls.KIND)
             for body in self.storage.load(cls.KIND):
@@ -209,6 +215,7 @@ class EngineBase:
         live = self.live.get(obj.KIND)
         if live is None:
             return
+        self.note_due(self.item_due(obj, self.clock.now()))
         if isinstance(obj, WorkflowTask):
             alive = obj.status in ("ready", "leased")
         elif isinstance(obj, ActivityExecution):
@@ -221,11 +228,23 @@ class EngineBase:
             live.add(obj.key)
         else:
             live.discard(obj.key)
+        if isinstance(obj, (WorkflowTask, ActivityExecution)):
+            queue = self.live_by_queue.setdefault((obj.KIND, obj.namespace, obj.task_queue), set())
+            if alive:
+                queue.add(obj.key)
+            else:
+                queue.discard(obj.key)
 
     def live_items(self, kind: str) -> list[Any]:
         """Snapshot of the live records of one kind (safe to mutate while iterating)."""
         table = self._table(kind)
         return [table[key] for key in list(self.live[kind]) if key in table]
+
+    def queue_items(self, kind: str, namespace: str, task_queue: str) -> list[Any]:
+        """The live workflow tasks or activities of one task queue (what a poll may claim)."""
+        table = self._table(kind)
+        keys = self.live_by_queue.get((kind, namespace, task_queue), ())
+        return [table[key] for key in list(keys) if key in table]
 
     def append_event(
         self,
@@ -304,14 +323,17 @@ class EngineBase:
     # -- due loop ----------------------------------------------------------------------------
 
     async def due_loop(self, stop: asyncio.Event) -> None:
-        """Fire due timers, expire leases and enforce timeouts; sleep until the next due time."""
+        """Fire due timers, expire leases and enforce timeouts; sleep until the next due time.
+
+        A full pass over the live records happens only when something is due or a rescan was
+        asked for; an ordinary request merely brings the wake-up forward through the hint.
+        """
+        next_due: float | None = None
         while not stop.is_set():
             self._due_wake.clear()
             try:
                 async with self.op(internal=True):
-                    now = self.clock.now()
-                    self.process_due(now)
-                    next_due = self.next_due(now)
+                    next_due = self._due_pass(next_due)
             except Exception:
                 log.exception("dev server due-loop pass failed")
                 next_due = self.clock.now() + 1.0
@@ -319,9 +341,33 @@ class EngineBase:
                 return
             await self.clock.sleep_until(next_due, self._due_wake)
 
+    def _due_pass(self, next_due: float | None) -> float | None:
+        now = self.clock.now()
+        hint, self._due_hint = self._due_hint, None
+        if (
+            self._due_rescan
+            or (next_due is not None and next_due <= now)
+            or (hint is not None and hint <= now)
+        ):
+            self._due_rescan = False
+            self.process_due(now)
+            return self.next_due(now)
+        if hint is not None and (next_due is None or hint < next_due):
+            return hint
+        return next_due
+
+    def note_due(self, when: float | None) -> None:
+        """Tell the due loop that something will need it at ``when``."""
+        if when is not None and (self._due_hint is None or when < self._due_hint):
+            self._due_hint = when
+
     def kick(self) -> None:
-        """Make the due loop re-check now (e.g. after a clock change)."""
+        """Make the due loop re-check everything now (e.g. after a clock change)."""
+        self._due_rescan = True
         self._due_wake.set()
+
+    def item_due(self, obj: Any, now: float) -> float | None:
+        raise NotImplementedError
 
     def process_due(self, now: float) -> None:
         raise NotImplementedError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from durable_workflow.server._engine._interact import InteractMixin
-from durable_workflow.server._engine._model import Timer
+from durable_workflow.server._engine._model import ActivityExecution, Run, Timer, WorkflowTask
 from durable_workflow.server._engine._workers import AdminMixin
 from durable_workflow.server._ids import iso
 
@@ -44,36 +44,43 @@ class Engine(InteractMixin, AdminMixin):
                 self.notify(("query", query.namespace, query.task_queue))
 
     def next_due(self, now: float) -> float | None:
-        times: list[float] = []
-        for task in self.live_items("workflow_task"):
-            if task.status == "leased" and task.lease_expires_at is not None:
-                times.append(task.lease_expires_at)
-            elif task.status == "ready" and task.available_at > now:
-                times.append(task.available_at)
-        for act in self.live_items("activity"):
-            if act.is_open:
-                times.extend(
-                    t
-                    for t in (
-                        act.schedule_to_close_deadline,
-                        act.schedule_to_start_deadline if act.status == "pending" else None,
-                        act.heartbeat_deadline,
-                        act.start_to_close_deadline,
-                        act.lease_expires_at if act.task_status == "leased" else None,
-                        act.available_at if act.task_status == "ready" and act.available_at > now else None,
-                    )
-                    if t is not None
-                )
-        times.extend(t.fire_at for t in self.live_items("timer") if t.status == "pending")
-        for run in self.live_items("run"):
-            if not run.is_terminal:
-                times.extend(d for d in (run.run_deadline_at, run.execution_deadline_at) if d is not None)
+        times = [
+            self.item_due(obj, now)
+            for kind in ("workflow_task", "activity", "timer", "run")
+            for obj in self.live_items(kind)
+        ]
         times.extend(
             q.lease_expires_at
             for q in self.query_tasks.values()
             if q.status == "leased" and q.lease_expires_at is not None
         )
-        return min(times) if times else None
+        found = [t for t in times if t is not None]
+        return min(found) if found else None
+
+    def item_due(self, obj: Any, now: float) -> float | None:
+        """The earliest time at which the due loop must look at this record again (None: never)."""
+        if isinstance(obj, WorkflowTask):
+            if obj.status == "leased":
+                return obj.lease_expires_at
+            return obj.available_at if obj.status == "ready" and obj.available_at > now else None
+        if isinstance(obj, ActivityExecution):
+            return _earliest(self._activity_due_times(obj, now)) if obj.is_open else None
+        if isinstance(obj, Timer):
+            return obj.fire_at if obj.status == "pending" else None
+        if isinstance(obj, Run) and not obj.is_terminal:
+            return _earliest((obj.run_deadline_at, obj.execution_deadline_at))
+        return None
+
+    @staticmethod
+    def _activity_due_times(act: ActivityExecution, now: float) -> tuple[float | None, ...]:
+        return (
+            act.schedule_to_close_deadline,
+            act.schedule_to_start_deadline if act.status == "pending" else None,
+            act.heartbeat_deadline,
+            act.start_to_close_deadline,
+            act.lease_expires_at if act.task_status == "leased" else None,
+            act.available_at if act.task_status == "ready" and act.available_at > now else None,
+        )
 
     def fire_timer(self, timer: Timer) -> None:
         timer.status = "fired"
@@ -183,3 +190,8 @@ class Engine(InteractMixin, AdminMixin):
             "registered_at": iso(worker.registered_at),
             "updated_at": iso(worker.updated_at),
         }
+
+
+def _earliest(times: tuple[float | None, ...]) -> float | None:
+    found = [t for t in times if t is not None]
+    return min(found) if found else None

@@ -227,6 +227,7 @@ class InteractMixin(ControlMixin):
         task.status, task.lease_owner = "leased", worker.worker_id
         task.attempt += 1
         task.lease_expires_at = now + self.config.query_task_lease_seconds
+        self.note_due(task.lease_expires_at)
         run = self.runs[task.run_id]
         return {
             "query_task_id": task.query_task_id,

@@ -91,9 +91,7 @@ class WorkflowTasksMixin(CommandsMixin):
     ) -> dict[str, Any] | None:
         now = self.clock.now()
         candidates: list[WorkflowTask] = []
-        for task in self.live_items("workflow_task"):
-            if task.namespace != worker.namespace or task.task_queue != worker.task_queue:
-                continue
+        for task in self.queue_items("workflow_task", worker.namespace, worker.task_queue):
             if (
                 task.status == "leased"
                 and poll_request_id
