@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from durable_workflow._time import parse_iso8601
+
 TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled", "canceled", "terminated"})
 
 
@@ -27,9 +29,8 @@ def parse_time(value: Any) -> datetime | None:
     """Parse both timestamp styles the server uses (`...000000Z` and `...+00:00`)."""
     if not isinstance(value, str) or not value:
         return None
-    text = value[:-1] + "+00:00" if value.endswith("Z") else value
     try:
-        return datetime.fromisoformat(text)
+        return parse_iso8601(value)
     except ValueError:
         return None
 

@@ -6,6 +6,8 @@ import os
 import time
 from datetime import datetime, timezone
 
+from durable_workflow._time import parse_iso8601
+
 __all__ = ["iso", "iso_offset", "new_id", "parse_iso"]
 
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -37,7 +39,4 @@ def iso_offset(ts: float | None) -> str | None:
 
 def parse_iso(text: str) -> float:
     """Parse an ISO-8601 timestamp (``Z`` or offset) to epoch seconds; naive means UTC."""
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.timestamp()
+    return parse_iso8601(text).timestamp()

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from durable_workflow._time import parse_iso8601
 from durable_workflow.activity import ActivityContext, ActivityDefinition, ActivityInfo
 from durable_workflow.activity._context import _reset_context, _set_context
 from durable_workflow.errors import ActivityCancelled, NonRetryableError, ServerError
@@ -33,7 +34,7 @@ def _deadlines(task: Mapping[str, Any]) -> dict[str, datetime]:
         for key, value in raw.items():
             if isinstance(value, str):
                 try:
-                    out[str(key)] = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                    out[str(key)] = parse_iso8601(value)
                 except ValueError:
                     continue
     return out

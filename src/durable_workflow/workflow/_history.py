@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from durable_workflow._time import parse_iso8601
+
 __all__ = ["Classified", "Step", "StepTable", "classify", "event_time", "event_type", "payload_of"]
 
 _ACTIVITY_OPEN = frozenset(
@@ -47,23 +49,10 @@ def payload_of(event: Mapping[str, Any]) -> Mapping[str, Any]:
 def _parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
     try:
-        parsed = datetime.fromisoformat(text)
+        return parse_iso8601(value).astimezone(timezone.utc)
     except ValueError:
-        # Microsecond fractions longer than 6 digits: trim them.
-        head, dot, tail = text.partition(".")
-        if not dot:
-            return None
-        digits = "".join(ch for ch in tail if ch.isdigit())
-        rest = tail[len(digits) :]
-        try:
-            parsed = datetime.fromisoformat(f"{head}.{digits[:6]}{rest}")
-        except ValueError:
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        return None
 
 
 def event_time(event: Mapping[str, Any]) -> datetime | None:

@@ -14,11 +14,13 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
+
+from durable_workflow._time import parse_iso8601
 
 __all__ = [
     "CompiledSpec",
@@ -76,13 +78,7 @@ def parse_time(value: Any) -> float:
     """Epoch seconds of an ISO-8601 timestamp (``Z``/offset; naive means UTC); ValueError if not."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError("not a timestamp")
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()
+    return parse_iso8601(value).timestamp()
 
 
 def _cron_error(expr: Any) -> str | None:
