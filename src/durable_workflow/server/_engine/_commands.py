@@ -96,27 +96,9 @@ class CommandsMixin(RunsMixin):
                     "timeout_seconds": wait.get("timeout_seconds"),
                 },
             )
-        self._cancel_timer(run, wait.get("timer_id"))
+        self.cancel_timer(run, wait.get("timer_id"))
         run.open_wait = None
         self.save(run)
-
-    def _cancel_timer(self, run: Run, timer_id: str | None) -> None:
-        timer = self.timers.get(timer_id or "")
-        if timer is None or timer.status != "pending":
-            return
-        timer.status = "cancelled"
-        self.save(timer)
-        self.append_event(
-            run,
-            "TimerCancelled",
-            {
-                "timer_id": timer.timer_id,
-                "sequence": timer.sequence,
-                "timer_kind": timer.timer_kind,
-                "condition_wait_id": timer.condition_wait_id,
-                "cancelled_at": iso(self.clock.now()),
-            },
-        )
 
     def _cmd_open_condition_wait(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
         seq = self._seq(run)

@@ -228,20 +228,8 @@ class RunsMixin(EngineBase):
                     },
                 )
         for timer in self.live_items("timer"):
-            if timer.run_id == run.run_id and timer.status == "pending":
-                timer.status = "cancelled"
-                self.save(timer)
-                self.append_event(
-                    run,
-                    "TimerCancelled",
-                    {
-                        "timer_id": timer.timer_id,
-                        "sequence": timer.sequence,
-                        "timer_kind": timer.timer_kind,
-                        "condition_wait_id": timer.condition_wait_id,
-                        "cancelled_at": iso(now),
-                    },
-                )
+            if timer.run_id == run.run_id:
+                self.cancel_timer(run, timer.timer_id)
         run.queued_updates = []
         for update in [] if keep_updates else self.updates.values():
             if update.run_id == run.run_id and update.status == "accepted":
@@ -275,6 +263,25 @@ class RunsMixin(EngineBase):
                 self.terminate_run(child, "Parent workflow closed.", kind="terminate")
             else:
                 self.terminate_run(child, "Parent workflow closed.", kind="cancel")
+
+    def cancel_timer(self, run: Run, timer_id: str | None) -> None:
+        """Cancel a pending timer of the run and record `TimerCancelled` (no-op otherwise)."""
+        timer = self.timers.get(timer_id or "")
+        if timer is None or timer.status != "pending":
+            return
+        timer.status = "cancelled"
+        self.save(timer)
+        self.append_event(
+            run,
+            "TimerCancelled",
+            {
+                "timer_id": timer.timer_id,
+                "sequence": timer.sequence,
+                "timer_kind": timer.timer_kind,
+                "condition_wait_id": timer.condition_wait_id,
+                "cancelled_at": iso(self.clock.now()),
+            },
+        )
 
     def terminate_run(self, run: Run, reason: str | None, *, kind: str) -> None:
         """Cancel (kind="cancel") or terminate a run at once."""
