@@ -13,7 +13,7 @@ from typing_extensions import ParamSpec, Self
 from durable_workflow import errors
 from durable_workflow.client._admin import AdminMixin
 from durable_workflow.client._handle import WorkflowHandle
-from durable_workflow.client._models import UpdateResult, WorkflowExecution, WorkflowList
+from durable_workflow.client._models import HistoryPage, UpdateResult, WorkflowExecution, WorkflowList
 from durable_workflow.client._schedules import ScheduleMixin
 from durable_workflow.client._stub import HasRun, WorkflowStub
 from durable_workflow.client._transport import Transport, TransportRetryPolicy
@@ -265,20 +265,35 @@ class Client(AdminMixin, ScheduleMixin):
         events: list[dict[str, Any]] = []
         token: str | None = None
         while True:
-            params = {"page_size": page_size, "next_page_token": token}
-            body = _object(
-                await self._control(
-                    "GET",
-                    f"/workflows/{workflow_id}/runs/{run_id}/history",
-                    params=params,
-                    context=workflow_id,
-                ),
-                "history",
+            page = await self.get_history_page(
+                workflow_id, run_id, next_page_token=token, page_size=page_size
             )
-            events.extend(e for e in body.get("events") or [] if isinstance(e, dict))
-            token = body.get("next_page_token")
+            events.extend(page.events)
+            token = page.next_page_token
             if not token:
                 return events
+
+    async def get_history_page(
+        self,
+        workflow_id: str,
+        run_id: str,
+        *,
+        next_page_token: str | None = None,
+        page_size: int = 1000,
+        wait_new_event: bool = False,
+    ) -> HistoryPage:
+        """One page of a run's history after ``next_page_token``.
+
+        With ``wait_new_event`` the server holds the request (up to its long-poll timeout) until
+        an event exists after the token, so a caller can follow a run without polling.
+        """
+        params: dict[str, Any] = {"page_size": page_size, "next_page_token": next_page_token}
+        if wait_new_event:
+            params["wait_new_event"] = 1
+        path = f"/workflows/{workflow_id}/runs/{run_id}/history"
+        body = _object(await self._control("GET", path, params=params, context=workflow_id), "history")
+        events = [e for e in body.get("events") or [] if isinstance(e, dict)]
+        return HistoryPage(events=events, next_page_token=body.get("next_page_token") or None)
 
     async def export_history(self, workflow_id: str, run_id: str) -> dict[str, Any]:
         """The run's history export bundle (replayable with `durable_workflow.testing.replay`)."""

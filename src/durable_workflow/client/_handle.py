@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from durable_workflow import errors
 from durable_workflow.client._models import UpdateResult, WorkflowExecution
-from durable_workflow.payloads import from_json_compatible
+from durable_workflow.client._result import ResultWaiter
 
 if TYPE_CHECKING:
     from durable_workflow.client._client import Client
 
 R = TypeVar("R")
 T = TypeVar("T")
-
-#: The describe polling cadence of `result()`: start fast, back off to this ceiling.
-_FIRST_POLL_SECONDS = 0.02
-_MAX_POLL_SECONDS = 0.5
 
 
 class WorkflowHandle(Generic[R]):
@@ -108,70 +102,5 @@ class WorkflowHandle(Generic[R]):
                 closed without a result.
             WorkflowResultTimeout: ``timeout`` seconds passed first.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        delay = _FIRST_POLL_SECONDS
-        while True:
-            execution = await self.describe()
-            if execution.is_terminal and execution.closed_reason != "continued":
-                return await self._outcome(execution)
-            if deadline is not None and time.monotonic() >= deadline:
-                raise errors.WorkflowResultTimeout(
-                    f"workflow {self.workflow_id!r} still {execution.status!r} after {timeout}s"
-                )
-            pause = delay if deadline is None else min(delay, max(deadline - time.monotonic(), 0.0))
-            await asyncio.sleep(pause)
-            delay = min(delay * 1.5, _MAX_POLL_SECONDS)
-
-    async def _outcome(self, execution: WorkflowExecution) -> R:
-        if execution.status == "completed" and "output_envelope" in execution.raw:
-            value: R = from_json_compatible(
-                execution.output, self.result_type, where=f"workflow {self.workflow_id!r} result"
-            )
-            return value
-        events = await self._client.get_history(self.workflow_id, execution.run_id or "")
-        return self._from_terminal_event(execution, events)
-
-    def _from_terminal_event(self, execution: WorkflowExecution, events: list[dict[str, Any]]) -> R:
-        ids: dict[str, Any] = {"workflow_id": self.workflow_id, "run_id": execution.run_id}
-        for event in reversed(events):
-            kind = event.get("event_type") or event.get("type")
-            payload = event.get("payload")
-            payload = payload if isinstance(payload, Mapping) else {}
-            if kind == "WorkflowCompleted":
-                raw = self._client.converter.decode(
-                    payload.get("output"),
-                    default_codec=payload.get("payload_codec") or execution.payload_codec,
-                )
-                value: R = from_json_compatible(
-                    raw, self.result_type, where=f"workflow {self.workflow_id!r} result"
-                )
-                return value
-            error = _outcome_error(kind, payload, ids)
-            if error is not None:
-                raise error
-        raise errors.WorkflowFailed(
-            f"workflow {self.workflow_id!r} closed as {execution.status!r} without a terminal event", **ids
-        )
-
-
-def _outcome_error(kind: Any, payload: Mapping[str, Any], ids: dict[str, Any]) -> Exception | None:
-    message = payload.get("message")
-    reason = payload.get("reason")
-    if kind == "WorkflowFailed":
-        exception = payload.get("exception")
-        return errors.WorkflowFailed(
-            str(message or "workflow failed"),
-            exception_type=payload.get("exception_type"),
-            exception_class=payload.get("exception_class"),
-            details=exception if isinstance(exception, Mapping) else None,
-            **ids,
-        )
-    if kind == "WorkflowTimedOut":
-        return errors.WorkflowTimedOut(
-            str(message or f"workflow timed out ({payload.get('timeout_kind')})"), **ids
-        )
-    if kind == "WorkflowCancelled":
-        return errors.WorkflowCancelled(reason if isinstance(reason, str) else None, **ids)
-    if kind == "WorkflowTerminated":
-        return errors.WorkflowTerminated(reason if isinstance(reason, str) else None, **ids)
-    return None
+        value: R = await ResultWaiter(self._client, self.workflow_id, self.result_type, timeout).wait()
+        return value

@@ -1,0 +1,75 @@
+"""`WorkflowHandle.result()` follows the history with long polls instead of polling describe."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from durable_workflow import Client, WorkflowFailed, WorkflowResultTimeout
+from durable_workflow.server import DevServer
+from tests.client._worker_plane import BareWorker
+
+
+class Counting(httpx.AsyncBaseTransport):
+    """The real in-process server, with a log of requests and an optional refusal of long polls."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, *, refuse_long_polls: bool = False) -> None:
+        self.inner = inner
+        self.refuse_long_polls = refuse_long_polls
+        self.seen: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        if self.refuse_long_polls and "wait_new_event" in request.url.params:
+            body = {"reason": "validation_failed", "errors": {"wait_new_event": ["unknown field"]}}
+            return httpx.Response(422, json=body, request=request)
+        return await self.inner.handle_async_request(request)
+
+
+def complete(client: Client, value: object) -> dict[str, object]:
+    return {"type": "complete_workflow", "result": client.converter.envelope(value)}
+
+
+async def test_a_waiting_result_follows_continue_as_new_to_the_end(client: Client) -> None:
+    worker = BareWorker(client)
+    await worker.register(["chain"])
+    handle = await client.start_workflow("chain", "q", "chain-1", [])
+    waiting = asyncio.create_task(handle.result(timeout=10))
+    await asyncio.sleep(0.05)
+    can = {"type": "continue_as_new", "queue": "q", "arguments": client.converter.envelope([2])}
+    await worker.finish_with([can])
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    await worker.finish_with([{"type": "fail_workflow", "message": "second run failed"}])
+    with pytest.raises(WorkflowFailed) as info:
+        await waiting
+    assert info.value.message == "second run failed"
+    assert info.value.run_id != handle.run_id
+
+
+async def test_an_idle_wait_costs_a_few_requests_not_a_poll_loop(dev_server: DevServer) -> None:
+    counting = Counting(dev_server.asgi_transport())
+    async with Client(dev_server.base_url, transport=counting) as client:
+        handle = await client.start_workflow("idle", "q", "idle-1", [])
+        before = len(counting.seen)
+        with pytest.raises(WorkflowResultTimeout):
+            await handle.result(timeout=1.0)
+    waits = counting.seen[before:]
+    assert len(waits) <= 3, [str(r.url) for r in waits]
+    assert any("wait_new_event" in r.url.params for r in waits)
+
+
+async def test_servers_without_history_long_polls_are_polled(dev_server: DevServer) -> None:
+    counting = Counting(dev_server.asgi_transport(), refuse_long_polls=True)
+    async with Client(dev_server.base_url, transport=counting) as client:
+        worker = BareWorker(client)
+        await worker.register(["plain"])
+        handle = await client.start_workflow("plain", "q", "plain-1", [])
+        waiting = asyncio.create_task(handle.result(timeout=10))
+        await asyncio.sleep(0.1)
+        await worker.finish_with([complete(client, {"ok": True})])
+        assert await waiting == {"ok": True}
+    describes = [r for r in counting.seen if r.url.path == "/api/workflows/plain-1"]
+    assert len(describes) >= 2
