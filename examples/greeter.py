@@ -1,7 +1,7 @@
 """The quickstart greeter, typed, end to end against the embedded dev server.
 
-    python examples/greeter.py                      # starts a dev server in-process
-    python examples/greeter.py http://localhost:8080  # or uses a running server
+python examples/greeter.py                      # starts a dev server in-process
+python examples/greeter.py http://localhost:8080  # or uses a running server
 """
 
 from __future__ import annotations

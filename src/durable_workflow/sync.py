@@ -165,7 +165,15 @@ class ScheduleHandle(_Mirror):
 
 
 class Client(_Mirror):
-    """The synchronous twin of `durable_workflow.Client`: same arguments, same methods, no ``await``."""
+    """The synchronous twin of `durable_workflow.Client`: same arguments, same methods, no ``await``.
+
+    Besides the methods documented here, it has every method of the async client with the same
+    parameters and return types: `start_workflow` (returning a sync `WorkflowHandle`),
+    `describe_workflow`, `list_workflows`, `get_history`, `get_history_page`, `export_history`,
+    `signal_workflow`, `query_workflow`, `update_workflow`, `cancel_workflow`,
+    `terminate_workflow`, the namespace, search-attribute, task-queue and worker methods, and the
+    schedule methods (`create_schedule` returning a sync `ScheduleHandle`, `list_schedules`, ...).
+    """
 
     __module__ = "durable_workflow.sync"
 
@@ -268,6 +276,7 @@ class Client(_Mirror):
     describe_workflow = _blocking(AsyncClient.describe_workflow)
     list_workflows = _blocking(AsyncClient.list_workflows)
     get_history = _blocking(AsyncClient.get_history)
+    get_history_page = _blocking(AsyncClient.get_history_page)
     export_history = _blocking(AsyncClient.export_history)
     signal_workflow = _blocking(AsyncClient.signal_workflow)
     query_workflow = _blocking(AsyncClient.query_workflow)
