@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.routing import Route
@@ -71,39 +72,31 @@ async def _worker(call: Call) -> Any:
         )
 
 
-async def poll_workflow(call: Call) -> tuple[int, dict[str, Any]]:
+async def _long_poll(call: Call, kind: str, claim: Callable[[Any], dict[str, Any] | None]) -> dict[str, Any]:
+    """Wait for a task of this kind on the worker's queue; ``claim(worker)`` takes one if ready."""
     worker = await _worker(call)
-    size = as_int(call.body.get("history_page_size"))
-    size = None if size is None else min(max(size, 1), 1000)
     task = await call.engine.long_poll(
-        ("wf", call.namespace, worker.task_queue),
-        lambda: call.engine.claim_workflow_task(worker, call.body.get("poll_request_id"), size),
+        (kind, call.namespace, worker.task_queue),
+        lambda: claim(worker),
         _poll_timeout(call),
         abandoned=call.request.is_disconnected,
     )
-    return 200, {"task": task}
+    return {"task": task}
+
+
+async def poll_workflow(call: Call) -> tuple[int, dict[str, Any]]:
+    size = as_int(call.body.get("history_page_size"))
+    size = None if size is None else min(max(size, 1), 1000)
+    poll_id = call.body.get("poll_request_id")
+    return 200, await _long_poll(call, "wf", lambda w: call.engine.claim_workflow_task(w, poll_id, size))
 
 
 async def poll_activity(call: Call) -> tuple[int, dict[str, Any]]:
-    worker = await _worker(call)
-    task = await call.engine.long_poll(
-        ("act", call.namespace, worker.task_queue),
-        lambda: call.engine.claim_activity_task(worker),
-        _poll_timeout(call),
-        abandoned=call.request.is_disconnected,
-    )
-    return 200, {"task": task}
+    return 200, await _long_poll(call, "act", call.engine.claim_activity_task)
 
 
 async def poll_query(call: Call) -> tuple[int, dict[str, Any]]:
-    worker = await _worker(call)
-    task = await call.engine.long_poll(
-        ("query", call.namespace, worker.task_queue),
-        lambda: call.engine.claim_query_task(worker),
-        _poll_timeout(call),
-        abandoned=call.request.is_disconnected,
-    )
-    return 200, {"task": task}
+    return 200, await _long_poll(call, "query", call.engine.claim_query_task)
 
 
 def _task_op(method: str) -> Any:
