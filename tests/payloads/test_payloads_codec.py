@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import math
 from typing import Any
 
@@ -237,3 +238,16 @@ def test_non_string_blob_is_rejected() -> None:
 def test_errors_are_value_errors() -> None:
     assert issubclass(PayloadDecodeError, PayloadError)
     assert issubclass(PayloadConversionError, ValueError)
+
+
+def test_payloads_near_the_server_limit_are_logged_not_refused(caplog: pytest.LogCaptureFixture) -> None:
+    converter = DataConverter()
+    with caplog.at_level(logging.WARNING, logger="durable_workflow.serializer"):
+        converter.encode_blob("x" * 1000)
+        assert caplog.records == []
+        blob = converter.encode_blob("x" * 1_400_000)
+    assert converter.decode_blob(blob) == "x" * 1_400_000
+    (record,) = caplog.records
+    details = record.__dict__["durable_workflow_payload"]
+    assert details["payload_size"] == len(blob) > details["threshold_bytes"]
+    assert details["limit_bytes"] == 2 * 1024 * 1024

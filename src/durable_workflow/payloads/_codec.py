@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -31,6 +32,30 @@ __all__ = [
 Encoding = Literal["wrapper", "value-v1"]
 _ENVELOPE_KEYS = frozenset({"codec", "blob"})
 _EXTERNAL_KEYS = frozenset({"codec", "external_storage"})
+
+
+serializer_logger = logging.getLogger("durable_workflow.serializer")
+
+#: A server refuses request bodies over 2 MiB by default; warn well before a payload gets there.
+SERVER_BODY_LIMIT_BYTES = 2 * 1024 * 1024
+PAYLOAD_WARNING_BYTES = int(SERVER_BODY_LIMIT_BYTES * 0.8)
+
+
+def _warn_large(size: int, encoding: str) -> None:
+    serializer_logger.warning(
+        "payload of %d bytes is over 80%% of the server's default %d-byte request limit",
+        size,
+        SERVER_BODY_LIMIT_BYTES,
+        extra={
+            "durable_workflow_payload": {
+                "codec": "avro",
+                "encoding": encoding,
+                "payload_size": size,
+                "threshold_bytes": PAYLOAD_WARNING_BYTES,
+                "limit_bytes": SERVER_BODY_LIMIT_BYTES,
+            }
+        },
+    )
 
 
 def _b64decode(blob: str) -> bytes:
@@ -127,8 +152,12 @@ class DataConverter:
         """Convert with `to_json_compatible`, then frame and base64 the value (codec ``avro``)."""
         converted = to_json_compatible(value)
         if self.encoding == "value-v1":
-            return _b64encode(encode_value_v1_bytes(converted))
-        return _b64encode(encode_wrapper_bytes(converted))
+            blob = _b64encode(encode_value_v1_bytes(converted))
+        else:
+            blob = _b64encode(encode_wrapper_bytes(converted))
+        if len(blob) >= PAYLOAD_WARNING_BYTES:
+            _warn_large(len(blob), self.encoding)
+        return blob
 
     def envelope(self, value: Any) -> dict[str, str]:
         """Return ``{"codec": "avro", "blob": ...}`` for the value."""
