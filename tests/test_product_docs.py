@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from durable_workflow import (
     ActivityRetryPolicy,
@@ -242,7 +243,26 @@ async def test_metrics_section(dev_server: DevServer) -> None:
     assert metrics.counter("durable_workflow_worker_tasks", None) >= 2
     for tags in metrics.tag_sets("durable_workflow_worker_tasks"):
         assert set(tags) == {"task_kind", "task_queue", "outcome"}
-    assert isinstance(PrometheusMetrics(), PrometheusMetrics)
+
+
+async def test_prometheus_metrics_receive_client_and_worker_series(dev_server: DevServer) -> None:
+    registry = CollectorRegistry()
+    transport = dev_server.asgi_transport()
+    metrics = PrometheusMetrics(registry)
+    async with Client(dev_server.base_url, metrics=metrics, transport=transport) as client:
+        worker = Worker(client, task_queue="default", workflows=ALL_WORKFLOWS, activities=ALL_ACTIVITIES)
+        await client.start_workflow("fan-out-example", "default", "prom-1", [[1]])
+        await worker.run_until(workflow_id="prom-1", timeout=30.0)
+    completed = registry.get_sample_value(
+        "durable_workflow_worker_tasks_total",
+        {"task_kind": "activity", "task_queue": "default", "outcome": "completed"},
+    )
+    assert completed == 1.0
+    started = registry.get_sample_value(
+        "durable_workflow_client_requests_total",
+        {"method": "POST", "route": "/workflows", "plane": "control", "status_code": "201", "outcome": "ok"},
+    )
+    assert started == 1.0
 
 
 async def test_schedules_section(client: Client) -> None:
