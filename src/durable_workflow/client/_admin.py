@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -24,7 +25,9 @@ def _as_object(value: Any, what: str) -> dict[str, Any]:
 class AdminMixin:
     """Management calls; they need an operator or admin token on servers with role auth."""
 
-    async def _control(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _control(
+        self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None
+    ) -> Any:
         raise NotImplementedError
 
     # -- namespaces ------------------------------------------------------------------------
@@ -38,7 +41,7 @@ class AdminMixin:
 
     async def describe_namespace(self, name: str) -> NamespaceDescription:
         """One namespace. Raises `NamespaceNotFound` if it does not exist."""
-        body = await self._control("GET", f"/namespaces/{_q(name)}", context=name)
+        body = await self._control("GET", f"/namespaces/{_q(name)}")
         return NamespaceDescription.from_body(_as_object(body, "namespace"))
 
     async def create_namespace(
@@ -46,7 +49,7 @@ class AdminMixin:
     ) -> NamespaceDescription:
         """Create a namespace."""
         payload = {"name": name, "description": description, "retention_days": retention_days}
-        body = await self._control("POST", "/namespaces", json=payload, context=name)
+        body = await self._control("POST", "/namespaces", json=payload)
         return NamespaceDescription.from_body(_as_object(body, "namespace"))
 
     async def update_namespace(
@@ -58,7 +61,7 @@ class AdminMixin:
             payload["description"] = description
         if retention_days is not None:
             payload["retention_days"] = retention_days
-        body = await self._control("PUT", f"/namespaces/{_q(name)}", json=payload, context=name)
+        body = await self._control("PUT", f"/namespaces/{_q(name)}", json=payload)
         return NamespaceDescription.from_body(_as_object(body, "namespace"))
 
     # -- search attributes -----------------------------------------------------------------

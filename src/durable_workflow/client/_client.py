@@ -99,8 +99,10 @@ class Client(AdminMixin, ScheduleMixin):
         """Close the connection pool."""
         await self._transport.aclose()
 
-    async def _control(self, method: str, path: str, **kwargs: Any) -> Any:
-        return await self._transport.request(method, path, plane="control", **kwargs)
+    async def _control(
+        self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None
+    ) -> Any:
+        return await self._transport.request(method, path, plane="control", json=json, params=params)
 
     # -- discovery ---------------------------------------------------------------------------
 
@@ -152,7 +154,7 @@ class Client(AdminMixin, ScheduleMixin):
         }
         body.update({k: v for k, v in optional.items() if v is not None})
         try:
-            answer = await self._control("POST", "/workflows", json=body, context=workflow_id)
+            answer = await self._control("POST", "/workflows", json=body)
         except errors.WorkflowAlreadyStarted as exc:
             answer = await self._own_earlier_start(exc, workflow_id, workflow_type, args)
         return WorkflowHandle(
@@ -220,9 +222,7 @@ class Client(AdminMixin, ScheduleMixin):
 
     async def describe_workflow(self, workflow_id: str) -> WorkflowExecution:
         """The workflow's current run: status, input, output, memo, search attributes."""
-        body = _object(
-            await self._control("GET", f"/workflows/{workflow_id}", context=workflow_id), "describe"
-        )
+        body = _object(await self._control("GET", f"/workflows/{workflow_id}"), "describe")
         return self._execution(body)
 
     def _execution(self, body: Mapping[str, Any]) -> WorkflowExecution:
@@ -291,14 +291,14 @@ class Client(AdminMixin, ScheduleMixin):
         if wait_new_event:
             params["wait_new_event"] = 1
         path = f"/workflows/{workflow_id}/runs/{run_id}/history"
-        body = _object(await self._control("GET", path, params=params, context=workflow_id), "history")
+        body = _object(await self._control("GET", path, params=params), "history")
         events = [e for e in body.get("events") or [] if isinstance(e, dict)]
         return HistoryPage(events=events, next_page_token=body.get("next_page_token") or None)
 
     async def export_history(self, workflow_id: str, run_id: str) -> dict[str, Any]:
         """The run's history export bundle (replayable with `durable_workflow.testing.replay`)."""
         path = f"/workflows/{workflow_id}/runs/{run_id}/history/export"
-        return _object(await self._control("GET", path, context=workflow_id), "history export")
+        return _object(await self._control("GET", path), "history export")
 
     # -- steering ----------------------------------------------------------------------------
 
@@ -313,9 +313,7 @@ class Client(AdminMixin, ScheduleMixin):
         body: dict[str, Any] = {"request_id": f"sdk-python-signal-{uuid.uuid4().hex}"}
         if args:
             body["input"] = self.converter.envelope(list(args))
-        await self._control(
-            "POST", f"/workflows/{workflow_id}/signal/{signal_name}", json=body, context=workflow_id
-        )
+        await self._control("POST", f"/workflows/{workflow_id}/signal/{signal_name}", json=body)
 
     async def query_workflow(
         self, workflow_id: str, query_name: str, args: Sequence[Any] | None = None, *, result_type: Any = Any
@@ -323,7 +321,7 @@ class Client(AdminMixin, ScheduleMixin):
         """Run a query handler on a live worker and return its answer, rebuilt into ``result_type``."""
         body = {"input": self.converter.envelope(list(args))} if args else {}
         path = f"/workflows/{workflow_id}/query/{query_name}"
-        answer = _object(await self._control("POST", path, json=body, context=workflow_id), "query")
+        answer = _object(await self._control("POST", path, json=body), "query")
         value = answer.get("result")
         if isinstance(answer.get("result_envelope"), Mapping) and answer["result_envelope"].get("blob"):
             value = self.converter.decode(answer["result_envelope"])
@@ -354,7 +352,7 @@ class Client(AdminMixin, ScheduleMixin):
         if wait_timeout_seconds is not None:
             body["wait_timeout_seconds"] = wait_timeout_seconds
         path = f"/workflows/{workflow_id}/update/{update_name}"
-        answer = _object(await self._control("POST", path, json=body, context=workflow_id), "update")
+        answer = _object(await self._control("POST", path, json=body), "update")
         value = answer.get("result")
         if isinstance(answer.get("result_envelope"), Mapping) and answer["result_envelope"].get("blob"):
             value = self.converter.decode(answer["result_envelope"])
@@ -370,12 +368,12 @@ class Client(AdminMixin, ScheduleMixin):
     async def cancel_workflow(self, workflow_id: str, *, reason: str | None = None) -> None:
         """Cancel the workflow's current run."""
         body = {"reason": reason} if reason else {}
-        await self._control("POST", f"/workflows/{workflow_id}/cancel", json=body, context=workflow_id)
+        await self._control("POST", f"/workflows/{workflow_id}/cancel", json=body)
 
     async def terminate_workflow(self, workflow_id: str, *, reason: str | None = None) -> None:
         """Terminate the workflow's current run at once."""
         body = {"reason": reason} if reason else {}
-        await self._control("POST", f"/workflows/{workflow_id}/terminate", json=body, context=workflow_id)
+        await self._control("POST", f"/workflows/{workflow_id}/terminate", json=body)
 
 
 def _object(value: Any, what: str) -> dict[str, Any]:

@@ -41,7 +41,9 @@ class ScheduleMixin:
 
     converter: DataConverter
 
-    async def _control(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _control(
+        self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None
+    ) -> Any:
         raise NotImplementedError
 
     async def create_schedule(
@@ -76,7 +78,7 @@ class ScheduleMixin:
             "note": note,
         }
         body.update({k: v for k, v in optional.items() if v is not None})
-        answer = await self._control("POST", "/schedules", json=body, context=schedule_id or "")
+        answer = await self._control("POST", "/schedules", json=body)
         created = _object(answer, "create schedule").get("schedule_id") or schedule_id
         return ScheduleHandle(self, str(created))
 
@@ -101,9 +103,7 @@ class ScheduleMixin:
             "page_size": page_size,
             "next_page_token": next_page_token,
         }
-        body = _object(
-            await self._control("GET", "/schedules", params=params, context="schedule.list"), "list schedules"
-        )
+        body = _object(await self._control("GET", "/schedules", params=params), "list schedules")
         rows = [r for r in body.get("schedules") or [] if isinstance(r, Mapping)]
         token = body.get("next_page_token")
         return ScheduleList(
@@ -113,7 +113,7 @@ class ScheduleMixin:
 
     async def describe_schedule(self, schedule_id: str) -> ScheduleDescription:
         """The schedule's definition and state. Raises `ScheduleNotFound`."""
-        body = await self._control("GET", _path(schedule_id), context=schedule_id)
+        body = await self._control("GET", _path(schedule_id))
         return ScheduleDescription.from_wire(_object(body, "describe schedule"), self.converter)
 
     async def update_schedule(
@@ -141,28 +141,28 @@ class ScheduleMixin:
             "search_attributes": dict(search_attributes) if search_attributes is not None else None,
         }
         body = {k: v for k, v in optional.items() if v is not None}
-        await self._control("PUT", _path(schedule_id), json=body, context=schedule_id)
+        await self._control("PUT", _path(schedule_id), json=body)
 
     async def delete_schedule(self, schedule_id: str) -> None:
         """Delete a schedule; workflows it already started keep running."""
-        await self._control("DELETE", _path(schedule_id), context=schedule_id)
+        await self._control("DELETE", _path(schedule_id))
 
     async def pause_schedule(self, schedule_id: str, *, note: str | None = None) -> None:
         """Stop firing until resumed; ``note`` replaces the schedule's note."""
         body = {"note": note} if note is not None else {}
-        await self._control("POST", _path(schedule_id, "pause"), json=body, context=schedule_id)
+        await self._control("POST", _path(schedule_id, "pause"), json=body)
 
     async def resume_schedule(self, schedule_id: str, *, note: str | None = None) -> None:
         """Fire again from now on (fires missed while paused are not made up)."""
         body = {"note": note} if note is not None else {}
-        await self._control("POST", _path(schedule_id, "resume"), json=body, context=schedule_id)
+        await self._control("POST", _path(schedule_id, "resume"), json=body)
 
     async def trigger_schedule(
         self, schedule_id: str, *, overlap_policy: OverlapPolicy | None = None
     ) -> ScheduleTriggerResult:
         """Fire once now, optionally with another overlap policy for this fire."""
         body = {"overlap_policy": overlap_policy} if overlap_policy is not None else {}
-        answer = await self._control("POST", _path(schedule_id, "trigger"), json=body, context=schedule_id)
+        answer = await self._control("POST", _path(schedule_id, "trigger"), json=body)
         return ScheduleTriggerResult.from_wire(_object(answer, "trigger schedule"), schedule_id)
 
     async def backfill_schedule(
@@ -181,7 +181,7 @@ class ScheduleMixin:
         body: dict[str, Any] = {"start_time": time_to_iso(start_time), "end_time": time_to_iso(end_time)}
         if overlap_policy is not None:
             body["overlap_policy"] = overlap_policy
-        answer = await self._control("POST", _path(schedule_id, "backfill"), json=body, context=schedule_id)
+        answer = await self._control("POST", _path(schedule_id, "backfill"), json=body)
         return ScheduleBackfillResult.from_wire(_object(answer, "backfill schedule"), schedule_id)
 
     async def get_schedule_history(
@@ -193,7 +193,7 @@ class ScheduleMixin:
         if after_sequence is not None and after_sequence < 0:
             raise ValueError("after_sequence must not be negative")
         params = {"limit": limit, "after_sequence": after_sequence}
-        answer = await self._control("GET", _path(schedule_id, "history"), params=params, context=schedule_id)
+        answer = await self._control("GET", _path(schedule_id, "history"), params=params)
         return ScheduleHistory.from_wire(_object(answer, "schedule history"), schedule_id)
 
 

@@ -112,7 +112,6 @@ class Transport:
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         timeout: float | None = None,
-        context: str = "",
         retry: bool = True,
     ) -> Any:
         """Send one logical request, retrying transport faults; return the parsed JSON body.
@@ -122,7 +121,6 @@ class Transport:
                 how many attempts were made, so callers can tell an ambiguous retry.
             TransportError: when the server could not be reached at all.
         """
-        del context  # kept in the signature for callers that label their requests
         attempts = self.retry_policy.max_attempts if retry else 1
         query = {k: v for k, v in (params or {}).items() if v is not None}
         for attempt in range(attempts):
