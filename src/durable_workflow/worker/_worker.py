@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from durable_workflow.activity import ActivityDefinition, get_definition as get_activity_definition
+from durable_workflow.client._models import TERMINAL_STATUSES
 from durable_workflow.errors import ServerError, TransportError
 from durable_workflow.metrics import (
     WORKER_POLL_DURATION,
@@ -44,7 +45,6 @@ __all__ = ["Worker"]
 
 logger = logging.getLogger("durable_workflow.worker")
 
-TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled", "canceled", "terminated", "timed_out"})
 _NOT_REGISTERED = frozenset({"worker_not_registered"})
 _POLL_PATHS = {
     "workflow": "/worker/workflow-tasks/poll",
