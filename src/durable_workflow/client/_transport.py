@@ -13,6 +13,7 @@ from typing import Any, Literal
 import httpx
 
 from durable_workflow import errors
+from durable_workflow.client._aiohttp_transport import default_transport
 from durable_workflow.client._errors import error_for_response
 from durable_workflow.client._routes import route_template
 from durable_workflow.metrics import CLIENT_REQUEST_DURATION, CLIENT_REQUESTS, MetricsRecorder
@@ -79,7 +80,11 @@ class Transport:
         self.metrics = metrics
         self.retry_policy = retry_policy
         self._tokens: dict[Plane, str | None] = {"control": control_token, "worker": worker_token}
-        self._http = httpx.AsyncClient(base_url=self.base_url + "/api", timeout=timeout, transport=transport)
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url + "/api",
+            timeout=timeout,
+            transport=transport if transport is not None else default_transport(),
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()
