@@ -17,7 +17,7 @@ from durable_workflow.client._models import HistoryPage, UpdateResult, WorkflowE
 from durable_workflow.client._routes import api_path, check_workflow_id, expect_object
 from durable_workflow.client._schedules import ScheduleMixin
 from durable_workflow.client._stub import HasRun, WorkflowStub
-from durable_workflow.client._transport import Transport, TransportRetryPolicy
+from durable_workflow.client._transport import DEFAULT_MAX_RESPONSE_BYTES, Transport, TransportRetryPolicy
 from durable_workflow.metrics import MetricsRecorder, NoopMetrics
 from durable_workflow.payloads import DataConverter, from_json_compatible, to_json_compatible
 
@@ -42,6 +42,8 @@ class Client(AdminMixin, ScheduleMixin):
         transport: an `httpx.AsyncBaseTransport`, e.g. ``httpx.ASGITransport`` for an in-process server.
         retry_policy: how transport faults (connection errors, 5xx, 429) are retried.
         payload_encoding: ``"wrapper"`` (the default Avro generic wrapper) or ``"value-v1"``.
+        max_response_bytes: the largest answer accepted (decoded); a larger one raises
+            `InvalidResponse` with reason ``response_too_large``.
     """
 
     __module__ = "durable_workflow"
@@ -59,6 +61,7 @@ class Client(AdminMixin, ScheduleMixin):
         transport: httpx.AsyncBaseTransport | None = None,
         retry_policy: TransportRetryPolicy | None = None,
         payload_encoding: Literal["wrapper", "value-v1"] = "wrapper",
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if base_url.rstrip("/").endswith("/api"):
             raise ValueError("base_url must not end with /api; the SDK adds it (e.g. http://localhost:8080)")
@@ -73,6 +76,7 @@ class Client(AdminMixin, ScheduleMixin):
             "timeout": timeout,
             "retry_policy": retry_policy,
             "payload_encoding": payload_encoding,
+            "max_response_bytes": max_response_bytes,
         }
         self._transport = Transport(
             self.base_url,
@@ -83,6 +87,7 @@ class Client(AdminMixin, ScheduleMixin):
             metrics=self.metrics,
             retry_policy=retry_policy or TransportRetryPolicy(),
             transport=transport,
+            max_response_bytes=max_response_bytes,
         )
 
     def __repr__(self) -> str:
