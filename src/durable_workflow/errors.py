@@ -293,9 +293,17 @@ class WorkflowTimedOut(WorkflowOutcomeError):
 
 
 class WorkflowResultTimeout(DurableWorkflowError, TimeoutError):
-    """`WorkflowHandle.result(timeout=...)` gave up before the workflow closed."""
+    """`WorkflowHandle.result(timeout=...)` gave up before the workflow closed.
+
+    ``diagnosis`` names the cause when the server could tell one (e.g. no worker polls the
+    workflow's task queue); the message includes it too.
+    """
 
     __module__ = "durable_workflow"
+
+    def __init__(self, message: str, *, diagnosis: str | None = None) -> None:
+        super().__init__(message)
+        self.diagnosis = diagnosis
 
 
 class ActivityFailed(DurableWorkflowError):

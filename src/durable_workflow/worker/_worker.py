@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from durable_workflow.activity import ActivityDefinition, get_definition as get_activity_definition
+from durable_workflow.client._diagnose import diagnose
 from durable_workflow.client._models import TERMINAL_STATUSES
 from durable_workflow.client._routes import api_path
 from durable_workflow.errors import InvalidResponse, RequestTimeout, ServerError, TransportError
@@ -166,14 +167,18 @@ class Worker:
     async def run_until(self, *, workflow_id: str, timeout: float = 60.0, poll_interval: float = 0.2) -> None:
         """Run until the workflow ``workflow_id`` is in a terminal state, then stop.
 
-        Raises `TimeoutError` (after stopping) if it is still open after ``timeout`` seconds.
+        Raises `TimeoutError` (after stopping) if it is still open after ``timeout`` seconds; its
+        message names the cause when the server can tell one (e.g. an activity type no worker
+        on its queue registers).
         """
         await self._start()
         serving = asyncio.create_task(self._serve())
         try:
             await asyncio.wait_for(self._wait_terminal(workflow_id, poll_interval, serving), timeout)
         except asyncio.TimeoutError:
-            raise TimeoutError(f"workflow {workflow_id!r} did not finish within {timeout} s") from None
+            message = f"workflow {workflow_id!r} did not finish within {timeout} s"
+            cause = await diagnose(self.client, workflow_id)
+            raise TimeoutError(f"{message}: {cause}" if cause else message) from None
         finally:
             await self.stop()
             await serving

@@ -77,6 +77,7 @@ class WorkflowTaskRunner:
         self._completions = completions
         #: activity types registered next to these workflows (None: do not check)
         self.activity_types = activity_types
+        self._warned: set[Any] = set()
         self.worker_id = worker_id
         self.task_queue = task_queue
         self.namespace = namespace
@@ -132,7 +133,8 @@ class WorkflowTaskRunner:
             queue = command.get("queue") or self.task_queue
             if command.get("type") != "schedule_activity" or queue != self.task_queue:
                 continue
-            if activity_type not in self.activity_types:
+            if activity_type not in self.activity_types and activity_type not in self._warned:
+                self._warned.add(activity_type)
                 logger.warning(
                     "workflow %r schedules activity type %r on task queue %r, but this worker does not "
                     "register it; the workflow waits until a worker on %r registers it",
