@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from durable_workflow.client._models import NamespaceDescription
-from durable_workflow.client._routes import api_path, expect_object
+from durable_workflow.client._routes import api_path, expect_object, listed
 
 
 class AdminMixin:
@@ -29,7 +29,7 @@ class AdminMixin:
         """Every namespace on the server."""
         body = expect_object(await self._control("GET", "/namespaces"), "namespaces")
         return [
-            NamespaceDescription.from_body(n) for n in body.get("namespaces") or [] if isinstance(n, dict)
+            NamespaceDescription.from_body(n) for n in listed(body.get("namespaces")) if isinstance(n, dict)
         ]
 
     async def describe_namespace(self, name: str) -> NamespaceDescription:
@@ -82,7 +82,7 @@ class AdminMixin:
     async def list_task_queues(self) -> list[dict[str, Any]]:
         """Task queues of the namespace with their pollers and backlog."""
         body = expect_object(await self._control("GET", "/task-queues"), "task queues")
-        return [q for q in body.get("task_queues") or [] if isinstance(q, dict)]
+        return [q for q in listed(body.get("task_queues")) if isinstance(q, dict)]
 
     async def describe_task_queue(self, name: str) -> dict[str, Any]:
         """One task queue (an unknown name describes an empty queue)."""
@@ -94,7 +94,7 @@ class AdminMixin:
         """Registered workers of the namespace."""
         params = {"task_queue": task_queue, "status": status}
         body = expect_object(await self._control("GET", "/workers", params=params), "workers")
-        return [w for w in body.get("workers") or [] if isinstance(w, dict)]
+        return [w for w in listed(body.get("workers")) if isinstance(w, dict)]
 
     async def describe_worker(self, worker_id: str) -> dict[str, Any]:
         """One registered worker."""

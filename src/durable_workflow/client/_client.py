@@ -14,7 +14,7 @@ from durable_workflow import errors
 from durable_workflow.client._admin import AdminMixin
 from durable_workflow.client._handle import WorkflowHandle
 from durable_workflow.client._models import HistoryPage, UpdateResult, WorkflowExecution, WorkflowList
-from durable_workflow.client._routes import api_path, check_workflow_id, expect_object
+from durable_workflow.client._routes import api_path, check_workflow_id, expect_object, listed
 from durable_workflow.client._schedules import ScheduleMixin
 from durable_workflow.client._stub import HasRun, WorkflowStub
 from durable_workflow.client._transport import DEFAULT_MAX_RESPONSE_BYTES, Transport, TransportRetryPolicy
@@ -271,7 +271,7 @@ class Client(AdminMixin, ScheduleMixin):
             "next_page_token": next_page_token,
         }
         body = expect_object(await self._control("GET", "/workflows", params=params), "list")
-        rows = body.get("workflows") or []
+        rows = listed(body.get("workflows"))
         executions = [self._execution(row) for row in rows if isinstance(row, Mapping)]
         return WorkflowList(executions=executions, next_page_token=body.get("next_page_token"))
 
@@ -286,6 +286,12 @@ class Client(AdminMixin, ScheduleMixin):
                 workflow_id, run_id, next_page_token=token, page_size=page_size
             )
             events.extend(page.events)
+            if page.next_page_token and (page.next_page_token == token or not page.events):
+                raise errors.InvalidResponse(
+                    f"the server's history of workflow {workflow_id!r} does not advance "
+                    f"(page token {page.next_page_token!r} after {len(events)} events)",
+                    reason="invalid_response_shape",
+                )
             token = page.next_page_token
             if not token:
                 return events
@@ -310,8 +316,9 @@ class Client(AdminMixin, ScheduleMixin):
         path = _workflow_path(workflow_id, "runs", run_id, "history")
         answer = await self._control("GET", path, params=params, subject=_subject(workflow_id, run_id))
         body = expect_object(answer, "history")
-        events = [e for e in body.get("events") or [] if isinstance(e, dict)]
-        return HistoryPage(events=events, next_page_token=body.get("next_page_token") or None)
+        events = [e for e in listed(body.get("events")) if isinstance(e, dict)]
+        token = body.get("next_page_token")
+        return HistoryPage(events=events, next_page_token=token if isinstance(token, str) and token else None)
 
     async def export_history(self, workflow_id: str, run_id: str) -> dict[str, Any]:
         """The run's history export bundle (replayable with `durable_workflow.testing.replay`)."""

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from durable_workflow import errors
 
-__all__ = ["api_path", "check_workflow_id", "expect_object", "route_template"]
+__all__ = ["api_path", "check_workflow_id", "expect_object", "listed", "route_template"]
 
 #: What the server accepts as a workflow id (control plane: start validation).
 _WORKFLOW_ID = re.compile(r"^[A-Za-z0-9._:-]+$")
@@ -48,6 +48,11 @@ def check_workflow_id(workflow_id: Any) -> str:
     if len(workflow_id.encode()) > _MAX_ID_BYTES:
         raise _refuse("workflow id", workflow_id, f"is longer than {_MAX_ID_BYTES} bytes")
     return workflow_id
+
+
+def listed(value: Any) -> list[Any]:
+    """``value`` when the server sent a JSON array, else an empty list (a wrong type reads as none)."""
+    return value if isinstance(value, list) else []
 
 
 def expect_object(value: Any, what: str) -> dict[str, Any]:

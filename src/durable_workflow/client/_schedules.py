@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from durable_workflow.client._routes import api_path, expect_object
+from durable_workflow.client._routes import api_path, expect_object, listed
 from durable_workflow.client._schedule_models import (
     OverlapPolicy,
     ScheduleAction,
@@ -101,7 +101,7 @@ class ScheduleMixin:
             "next_page_token": next_page_token,
         }
         body = expect_object(await self._control("GET", "/schedules", params=params), "list schedules")
-        rows = [r for r in body.get("schedules") or [] if isinstance(r, Mapping)]
+        rows = [r for r in listed(body.get("schedules")) if isinstance(r, Mapping)]
         token = body.get("next_page_token")
         return ScheduleList(
             schedules=[ScheduleDescription.from_wire(r, self.converter) for r in rows],

@@ -412,6 +412,10 @@ class Worker:
             answer = await self._post(_POLL_PATHS[kind], body, timeout=_http_timeout(wait))
             task = answer.get("task") if isinstance(answer, Mapping) else None
             task = task if isinstance(task, Mapping) else None
+            id_field = "query_task_id" if kind == "query" else "task_id"
+            if task is not None and not (isinstance(task.get(id_field), str) and task[id_field]):
+                logger.warning("%s poll answered a task without a %s; ignored: %.500r", kind, id_field, task)
+                task = None
             tags["outcome"] = "task" if task is not None else "empty"
             return task
         except RequestTimeout:
