@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import gzip
 import http.server
 import json
@@ -144,6 +145,14 @@ def test_without_aiohttp_clients_fall_back_to_httpx_own_pool(monkeypatch: pytest
     assert default_transport() is None
 
 
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "https_proxy", "ALL_PROXY"])
+def test_a_proxy_in_the_environment_leaves_requests_to_httpx(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, "http://proxy.invalid:3128")
+    assert default_transport() is None
+
+
 async def test_clients_work_without_aiohttp(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "aiohttp", None)
     async with DevServer(port=0) as server, Client(server.base_url) as client:
@@ -177,9 +186,13 @@ def _health_server() -> Iterator[str]:
         thread.join()
 
 
+# A finished loop's sockets can no longer be closed through it; they warn when collected (as
+# httpx's own pool does), which this test lets happen here rather than in a later test.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_one_client_serves_several_event_loops_in_turn() -> None:
     with _health_server() as url:
         client = Client(url)
         for _ in range(3):  # e.g. a script calling asyncio.run() more than once
             assert asyncio.run(client.health())["status"] == "serving"
         asyncio.run(client.aclose())
+    gc.collect()

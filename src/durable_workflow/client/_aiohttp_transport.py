@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
@@ -30,8 +31,14 @@ _CHUNK_BYTES = 64 * 1024
 
 
 def default_transport(limits: httpx.Limits | None = None) -> httpx.AsyncBaseTransport | None:
-    """An `AiohttpTransport` when aiohttp is installed, else None (httpx's own transport)."""
+    """An `AiohttpTransport`, or None for httpx's own transport.
+
+    None when aiohttp is not installed, and when the environment names a proxy
+    (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``): httpx's client routes through those itself.
+    """
     if importlib.util.find_spec("aiohttp") is None:
+        return None
+    if {"http", "https", "all"} & set(urllib.request.getproxies()):
         return None
     return AiohttpTransport(limits)
 

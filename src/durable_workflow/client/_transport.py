@@ -95,11 +95,17 @@ class Transport:
         self.retry_policy = retry_policy
         self.max_response_bytes = max_response_bytes
         self._tokens: dict[Plane, str | None] = {"control": control_token, "worker": worker_token}
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url + "/api",
-            timeout=timeout,
-            transport=transport if transport is not None else default_transport(),
-        )
+        self._api = self.base_url + "/api"
+        # Requests are built here and handed straight to the pool: httpx's client-level work
+        # (merging URLs and headers, cookies, auth and redirect hooks) cost as much CPU as
+        # the pool itself, and none of it applies. Without a pool of our own (no aiohttp, or
+        # proxies from the environment) requests go through the client, which handles those.
+        self._pool = transport if transport is not None else default_transport()
+        self._http = httpx.AsyncClient(base_url=self._api, timeout=timeout, transport=self._pool)
+        self._plane_headers = {
+            plane: httpx.Headers({**self._http.headers, **self.headers(plane)})
+            for plane in ("control", "worker")
+        }
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -239,14 +245,16 @@ class Transport:
         self, method: str, path: str, plane: Plane, body: Any, params: Mapping[str, Any], timeout: float
     ) -> Answer:
         """One request, its answer read as a stream and cut off at the size cap."""
-        async with self._http.stream(
+        request = httpx.Request(
             method.upper(),
-            path,
-            json=body,
+            self._api + path,
             params=params or None,
-            headers=self.headers(plane),
-            timeout=timeout,
-        ) as response:
+            json=body,
+            headers=self._plane_headers[plane],
+            extensions={"timeout": httpx.Timeout(timeout).as_dict()},
+        )
+        response = await self._send(request)
+        try:
             cap = self.max_response_bytes
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > cap:
@@ -259,6 +267,17 @@ class Transport:
                     raise self._too_large(response, f"exceeds {cap} bytes")
                 chunks.append(chunk)
             return Answer(response.status_code, response.headers, b"".join(chunks), response.request)
+        finally:
+            await response.aclose()
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        if self._pool is None:
+            return await self._http.send(request, stream=True)
+        if self._http.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        response = await self._pool.handle_async_request(request)
+        response.request = request
+        return response
 
     def _too_large(self, response: httpx.Response, what: str) -> errors.InvalidResponse:
         return invalid(
