@@ -18,7 +18,7 @@ from durable_workflow.server._engine._inputs import (
     check_operation_name,
     not_found_instance,
 )
-from durable_workflow.server._engine._model import Instance, Run
+from durable_workflow.server._engine._model import Instance, Run, status_bucket
 from durable_workflow.server._engine._wftasks import decode_page_token, encode_page_token
 from durable_workflow.server._ids import iso, iso_offset, new_id
 from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope
@@ -35,12 +35,6 @@ _REJECTED_START_FIELDS = (
     "request_id",
 )
 _PREDICATE = re.compile(r'^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[^\s]+)\s*$')
-
-
-def status_bucket(status: str) -> str:
-    return {"pending": "running", "running": "running", "waiting": "running", "completed": "completed"}.get(
-        status, "failed"
-    )
 
 
 def _decoded(blob: str | None) -> Any:
@@ -260,16 +254,21 @@ class ControlMixin(ActivitiesMixin):
         size = f.integer("page_size", minimum=1, maximum=200) or 50
         f.done()
         offset = _offset_token(params.get("next_page_token"))
-        rows = [r for r in self.runs.values() if r.namespace == namespace]
-        if params.get("workflow_type"):
-            rows = [r for r in rows if r.workflow_type == params["workflow_type"]]
-        if status:
-            rows = [r for r in rows if status_bucket(r.status) == status]
-        if params.get("query"):
-            rows = [r for r in rows if _matches(r, str(params["query"]))]
-        rows.sort(key=lambda r: (r.started_at, r.created_order), reverse=True)
-        page = rows[offset : offset + size]
-        more = offset + size < len(rows)
+        query = str(params.get("query") or "")
+        ids = self.storage.run_page(namespace, params.get("workflow_type") or None, status)
+        page: list[Run] = []
+        matched = 0
+        more = False
+        for run_id in ids:
+            run = self.runs.get(run_id)
+            if run is None or (query and not _matches(run, query)):
+                continue
+            matched += 1
+            if matched > offset + size:
+                more = True
+                break
+            if matched > offset:
+                page.append(run)
         token = base64.b64encode(str(offset + size).encode()).decode() if more else None
         return {
             "workflows": [self.run_summary(r) for r in page],
