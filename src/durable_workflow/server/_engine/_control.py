@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from durable_workflow.server._engine._activities import ActivitiesMixin
-from durable_workflow.server._engine._errors import EngineError
+from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import (
     WORKFLOW_ID,
     Fields,
@@ -22,6 +22,7 @@ from durable_workflow.server._engine._model import Instance, Run, status_bucket
 from durable_workflow.server._engine._wftasks import decode_page_token, encode_page_token
 from durable_workflow.server._ids import iso, iso_offset, new_id
 from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope
+from durable_workflow.server._protocol._scalars import digits
 from durable_workflow.server._storage import EventRow
 
 __all__ = ["ControlMixin", "status_bucket"]
@@ -34,6 +35,7 @@ _REJECTED_START_FIELDS = (
     "idempotency_key",
     "request_id",
 )
+MAX_QUERY_CHARS = 2048
 _PREDICATE = re.compile(r'^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[^\s]+)\s*$')
 
 
@@ -252,9 +254,11 @@ class ControlMixin(ActivitiesMixin):
             "The status filter must be running, completed or failed.",
         )
         size = f.integer("page_size", minimum=1, maximum=200) or 50
+        query = str(params.get("query") or "")
+        if len(query) > MAX_QUERY_CHARS:
+            f.add("query", f"The query must not be longer than {MAX_QUERY_CHARS} characters.")
         f.done()
         offset = _offset_token(params.get("next_page_token"))
-        query = str(params.get("query") or "")
         ids = self.storage.run_page(namespace, params.get("workflow_type") or None, status)
         page: list[Run] = []
         matched = 0
@@ -440,11 +444,15 @@ def _refusal_after_record(run: Run, body: dict[str, Any]) -> EngineError:
 
 
 def _offset_token(token: Any) -> int:
-    try:
-        text = base64.b64decode(str(token), validate=True).decode() if token else "0"
-    except (ValueError, UnicodeDecodeError):
+    if not token:
         return 0
-    return int(text) if text.isdigit() else 0
+    try:
+        offset = digits(base64.b64decode(str(token), validate=True).decode())
+    except (ValueError, UnicodeDecodeError):
+        offset = None
+    if offset is None:
+        raise invalid({"next_page_token": ["The next page token is invalid."]})
+    return offset
 
 
 def _matches(run: Run, query: str) -> bool:
@@ -473,6 +481,6 @@ def _matches(run: Run, query: str) -> bool:
 def _is_json(text: str) -> bool:
     try:
         json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True

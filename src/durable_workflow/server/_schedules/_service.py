@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import Fields
 from durable_workflow.server._ids import iso_offset, new_id
+from durable_workflow.server._protocol._scalars import digits
 from durable_workflow.server._schedules._firing import Firing
 from durable_workflow.server._schedules._render import describe_body, event_body, list_item
 from durable_workflow.server._schedules._requests import (
@@ -437,9 +438,9 @@ def _decode_token(token: Any, f: Fields) -> int | None:
         return None
     try:
         text = base64.urlsafe_b64decode(str(token).encode()).decode()
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, UnicodeDecodeError):
         text = ""
-    if not text.startswith("o:") or not text[2:].isdigit():
+    order = digits(text[2:]) if text.startswith("o:") else None
+    if order is None:
         f.add("next_page_token", "The next page token is invalid.")
-        return None
-    return int(text[2:])
+    return order
