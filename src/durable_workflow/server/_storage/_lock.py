@@ -17,7 +17,7 @@ except ImportError:  # Windows: no advisory locks through fcntl; the lock is the
     fcntl = None  # type: ignore[assignment]
 
 
-class DatabaseInUse(RuntimeError):
+class DatabaseInUse(OSError):
     """Another live process already serves this database file."""
 
     def __init__(self, path: str, holder: str) -> None:
