@@ -26,7 +26,7 @@ from durable_workflow.server._cluster import (
     WORKER_PROTOCOL_VERSION,
     server_capabilities,
 )
-from durable_workflow.server._engine import Engine, EngineError
+from durable_workflow.server._engine import Engine, EngineError, EngineOps
 from durable_workflow.server._protocol import (
     BodyTooLarge,
     SafeJSONResponse,
@@ -126,6 +126,14 @@ class ServerState:
     auth: Auth
     max_body_bytes: int
 
+    @property
+    def ops(self) -> EngineOps:
+        """The engine's locked public operations (what handlers call)."""
+        ops = self.__dict__.get("_ops")
+        if ops is None:
+            ops = self.__dict__["_ops"] = EngineOps(self.engine)
+        return ops
+
 
 @dataclass(frozen=True)
 class Spec:
@@ -148,6 +156,10 @@ class Call:
     query: dict[str, str]
     body: dict[str, Any] = field(default_factory=dict)
     namespace: str = "default"
+
+    @property
+    def ops(self) -> EngineOps:
+        return self.state.ops
 
 
 Handler = Callable[[Call], Awaitable[tuple[int, dict[str, Any]]]]
@@ -356,7 +368,7 @@ def api_route(path: str, methods: list[str], spec: Spec, handler: Handler) -> Ro
                 resolve_namespace(request, state),
             )
             if spec.namespace:
-                state.engine.get_namespace(call.namespace)
+                await state.ops.check_namespace(call.namespace)
             status, out = await handler(call)
         except EngineError as exc:
             return error_response(
