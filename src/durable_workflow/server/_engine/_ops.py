@@ -29,7 +29,7 @@ class EngineOps:
 
     async def check_namespace(self, name: str) -> None:
         async with self.engine.reading():
-            self.engine.get_namespace(name)
+            self.engine.directory.get_namespace(name)
 
     async def list_namespaces(self) -> list[Namespace]:
         async with self.engine.reading():
@@ -37,38 +37,38 @@ class EngineOps:
 
     async def describe_namespace(self, name: str) -> Namespace:
         async with self.engine.reading():
-            return self.engine.get_namespace(name)
+            return self.engine.directory.get_namespace(name)
 
     async def create_namespace(self, name: str, description: str | None, retention_days: int) -> Namespace:
         async with self.engine.op():
-            return self.engine.create_namespace(name, description, retention_days)
+            return self.engine.directory.create_namespace(name, description, retention_days)
 
     async def update_namespace(self, name: str, changes: dict[str, Any]) -> Namespace:
         async with self.engine.op():
-            return self.engine.update_namespace(name, changes)
+            return self.engine.directory.update_namespace(name, changes)
 
     async def custom_attributes(self, namespace: str) -> dict[str, str]:
         async with self.engine.reading():
-            return self.engine.custom_attributes(namespace)
+            return self.engine.directory.custom_attributes(namespace)
 
     async def create_search_attribute(self, namespace: str, name: str, type_: str) -> SearchAttribute:
         async with self.engine.op():
-            return self.engine.create_search_attribute(namespace, name, type_)
+            return self.engine.directory.create_search_attribute(namespace, name, type_)
 
     async def delete_search_attribute(self, namespace: str, name: str) -> None:
         async with self.engine.op():
-            self.engine.delete_search_attribute(namespace, name)
+            self.engine.directory.delete_search_attribute(namespace, name)
 
     # -- task queues and workers -----------------------------------------------------------------
 
     async def list_queues(self, namespace: str) -> list[dict[str, Any]]:
         async with self.engine.reading():
-            names = self.engine.task_queue_names(namespace)
-            return [self.engine.task_queue_view(namespace, n) for n in names]
+            names = self.engine.directory.task_queue_names(namespace)
+            return [self.engine.directory.task_queue_view(namespace, n) for n in names]
 
     async def describe_queue(self, namespace: str, name: str) -> dict[str, Any]:
         async with self.engine.reading():
-            return self.engine.task_queue_view(namespace, name)
+            return self.engine.directory.task_queue_view(namespace, name)
 
     async def list_workers(
         self, namespace: str, task_queue: str | None, status: str | None
@@ -82,7 +82,7 @@ class EngineOps:
                 and (not status or w.status == status)
             ]
             workers.sort(key=lambda w: w.last_heartbeat_at, reverse=True)
-            return [self.engine.worker_view(w) for w in workers]
+            return [self.engine.directory.worker_view(w) for w in workers]
 
     async def describe_worker(self, namespace: str, worker_id: str) -> dict[str, Any]:
         async with self.engine.reading():
@@ -91,19 +91,19 @@ class EngineOps:
                 raise EngineError(
                     "not_found", "worker_not_found", f"Worker [{worker_id}] not found.", worker_id=worker_id
                 )
-            return self.engine.worker_view(worker)
+            return self.engine.directory.worker_view(worker)
 
     async def deregister_worker(self, namespace: str, worker_id: str) -> None:
         async with self.engine.op():
-            self.engine.deregister_worker(namespace, worker_id)
+            self.engine.directory.deregister_worker(namespace, worker_id)
 
     async def register_worker(self, namespace: str, body: dict[str, Any], worker_id: str) -> Worker:
         async with self.engine.op():
-            return self.engine.register_worker(namespace, body, worker_id)
+            return self.engine.directory.register_worker(namespace, body, worker_id)
 
     async def heartbeat_worker(self, namespace: str, worker_id: str) -> Worker:
         async with self.engine.op():
-            return self.engine.heartbeat_worker(namespace, worker_id)
+            return self.engine.directory.heartbeat_worker(namespace, worker_id)
 
     async def poll(
         self,
@@ -117,7 +117,7 @@ class EngineOps:
     ) -> dict[str, Any] | None:
         """Long-poll a worker's queue for one task of ``kind`` (``wf``, ``act`` or ``query``)."""
         async with self.engine.op():
-            worker = self.engine.polling_worker(namespace, worker_id, task_queue)
+            worker = self.engine.directory.polling_worker(namespace, worker_id, task_queue)
         return await self.engine.long_poll(
             (kind, namespace, worker.task_queue), lambda: claim(worker), timeout, abandoned=abandoned
         )
