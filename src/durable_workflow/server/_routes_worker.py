@@ -77,7 +77,7 @@ async def poll_activity(call: Call) -> tuple[int, dict[str, Any]]:
 
 
 async def poll_query(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, await _long_poll(call, "query", call.engine.claim_query_task)
+    return 200, await _long_poll(call, "query", call.engine.messages.claim_query_task)
 
 
 def _task_op(method: str) -> Any:

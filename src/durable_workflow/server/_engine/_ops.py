@@ -127,7 +127,8 @@ class EngineOps:
     ) -> dict[str, Any]:
         """One worker report on a task (complete, fail, heartbeat, history page)."""
         async with self.engine.op():
-            out: dict[str, Any] = getattr(self.engine, method)(namespace, task_id, body)
+            owner: Any = self.engine.messages if method.endswith("_query_task") else self.engine
+            out: dict[str, Any] = getattr(owner, method)(namespace, task_id, body)
         return out
 
     # -- workflows -------------------------------------------------------------------------------
@@ -184,12 +185,12 @@ class EngineOps:
     async def query(
         self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
     ) -> dict[str, Any]:
-        return await self.engine.query_workflow(namespace, workflow_id, name, body)
+        return await self.engine.messages.query_workflow(namespace, workflow_id, name, body)
 
     async def update(
         self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
     ) -> tuple[str, dict[str, Any]]:
-        return await self.engine.update_workflow(namespace, workflow_id, name, body)
+        return await self.engine.messages.update_workflow(namespace, workflow_id, name, body)
 
     async def stop(self, namespace: str, workflow_id: str, body: dict[str, Any], kind: str) -> dict[str, Any]:
         async with self.engine.op():
