@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from durable_workflow.server._clock import Clock
-from durable_workflow.server._engine._control import ControlMixin
+from durable_workflow.server._engine._activities import ActivitiesMixin
+from durable_workflow.server._engine._control import Workflows
 from durable_workflow.server._engine._core import EngineConfig
 from durable_workflow.server._engine._interact import Messages
 from durable_workflow.server._engine._model import ActivityExecution, Run, Timer, WorkflowTask
@@ -16,17 +17,19 @@ from durable_workflow.server._storage import Storage
 __all__ = ["Engine"]
 
 
-class Engine(ControlMixin):
+class Engine(ActivitiesMixin):
     """Matching, leases, timers, retries and timeouts over the SQLite store. Knows no HTTP.
 
-    `directory` (namespaces, search attributes, workers, task-queue views) and `messages`
-    (updates, queries) are separate components sharing this engine's unit of work.
+    `directory` (namespaces, search attributes, workers, task-queue views), `workflows`
+    (control-plane operations) and `messages` (updates, queries) are separate components sharing
+    this engine's unit of work.
     """
 
     def __init__(self, storage: Storage, clock: Clock, config: EngineConfig) -> None:
         super().__init__(storage, clock, config)
         self.directory = Directory(self)
-        self.messages = Messages(self)
+        self.workflows = Workflows(self)
+        self.messages = Messages(self, self.workflows)
 
     def process_due(self, now: float) -> None:
         last, self._last_due_now = self._last_due_now, now

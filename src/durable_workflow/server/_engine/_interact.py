@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 from typing import Any
 
-from durable_workflow.server._engine._control import ControlMixin
+from durable_workflow.server._engine._activities import ActivitiesMixin
+from durable_workflow.server._engine._control import Workflows
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import Fields, args_blob, check_operation_name
 from durable_workflow.server._engine._model import QueryTask, Update, Worker
@@ -21,8 +22,9 @@ __all__ = ["Messages"]
 class Messages:
     """Updates and worker-routed queries: a component over the engine's shared unit of work."""
 
-    def __init__(self, engine: ControlMixin) -> None:
+    def __init__(self, engine: ActivitiesMixin, workflows: Workflows) -> None:
         self.engine = engine
+        self.workflows = workflows
 
     # -- updates -----------------------------------------------------------------------------
 
@@ -58,7 +60,7 @@ class Messages:
         request_id = f.string("request_id")
         blob = args_blob(f)
         f.done()
-        run = self.engine.open_run(namespace, workflow_id, "update")
+        run = self.workflows.open_run(namespace, workflow_id, "update")
         earlier = self.engine.updates.get(run.update_requests.get(request_id or "", ""))
         if earlier is not None:
             return earlier, wait_for, float(timeout or self.engine.config.update_wait_timeout_seconds)
@@ -173,7 +175,7 @@ class Messages:
         f = Fields(body)
         blob = args_blob(f)
         f.done()
-        run = self.engine.open_run(namespace, workflow_id, "query")
+        run = self.workflows.open_run(namespace, workflow_id, "query")
         workers = [
             w
             for w in self.engine.workers.values()

@@ -135,23 +135,27 @@ class EngineOps:
 
     async def start_workflow(self, namespace: str, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         async with self.engine.op():
-            return self.engine.start_workflow(namespace, body)
+            return self.engine.workflows.start_workflow(namespace, body)
 
     async def list_workflows(self, namespace: str, params: dict[str, Any]) -> dict[str, Any]:
         async with self.engine.reading():
-            return self.engine.list_workflows(namespace, params)
+            return self.engine.workflows.list_workflows(namespace, params)
 
     async def describe_workflow(self, namespace: str, workflow_id: str) -> dict[str, Any]:
         async with self.engine.reading():
-            return self.engine.describe_run(self.engine.current_run(namespace, workflow_id))
+            return self.engine.workflows.describe_run(
+                self.engine.workflows.current_run(namespace, workflow_id)
+            )
 
     async def list_runs(self, namespace: str, workflow_id: str) -> dict[str, Any]:
         async with self.engine.reading():
-            return self.engine.list_runs(namespace, workflow_id)
+            return self.engine.workflows.list_runs(namespace, workflow_id)
 
     async def describe_run(self, namespace: str, workflow_id: str, run_id: str) -> dict[str, Any]:
         async with self.engine.reading():
-            return self.engine.describe_run(self.engine.run_of(namespace, workflow_id, run_id))
+            return self.engine.workflows.describe_run(
+                self.engine.workflows.run_of(namespace, workflow_id, run_id)
+            )
 
     async def history(
         self, namespace: str, workflow_id: str, run_id: str, params: dict[str, Any], wait: bool
@@ -159,8 +163,8 @@ class EngineOps:
         """(workflow id, one history page, next token); ``wait`` long-polls for a first new event."""
         engine = self.engine
         async with engine.reading():
-            run = engine.run_of(namespace, workflow_id, run_id)
-            events, token = engine.history_page(run, params)
+            run = engine.workflows.run_of(namespace, workflow_id, run_id)
+            events, token = engine.workflows.history_page(run, params)
             event = (
                 engine.waiter(("history", run.run_id))
                 if wait and not events and not run.is_terminal
@@ -169,18 +173,20 @@ class EngineOps:
         if event is not None:
             await engine.wait_for(event, engine.config.long_poll_timeout)
             async with engine.reading():
-                events, token = engine.history_page(run, params)
+                events, token = engine.workflows.history_page(run, params)
         return run.workflow_id, events, token
 
     async def export_history(self, namespace: str, workflow_id: str, run_id: str) -> dict[str, Any]:
         async with self.engine.reading():
-            return self.engine.export_history(self.engine.run_of(namespace, workflow_id, run_id))
+            return self.engine.workflows.export_history(
+                self.engine.workflows.run_of(namespace, workflow_id, run_id)
+            )
 
     async def signal(
         self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
     ) -> dict[str, Any]:
         async with self.engine.op():
-            return self.engine.signal_workflow(namespace, workflow_id, name, body)
+            return self.engine.workflows.signal_workflow(namespace, workflow_id, name, body)
 
     async def query(
         self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
@@ -194,4 +200,4 @@ class EngineOps:
 
     async def stop(self, namespace: str, workflow_id: str, body: dict[str, Any], kind: str) -> dict[str, Any]:
         async with self.engine.op():
-            return self.engine.stop_workflow(namespace, workflow_id, body, kind=kind)
+            return self.engine.workflows.stop_workflow(namespace, workflow_id, body, kind=kind)
