@@ -8,7 +8,7 @@ import json
 import re
 from typing import Any
 
-from durable_workflow.server._engine._activities import ActivitiesMixin
+from durable_workflow.server._engine._commands import CommandsMixin
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import (
     WORKFLOW_ID,
@@ -49,7 +49,7 @@ def _decoded(blob: str | None) -> Any:
 class Workflows:
     """Workflow operations of the control plane: a component over the engine's unit of work."""
 
-    def __init__(self, engine: ActivitiesMixin) -> None:
+    def __init__(self, engine: CommandsMixin) -> None:
         self.engine = engine
 
     # -- lookups -----------------------------------------------------------------------------

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from durable_workflow.server._clock import Clock
-from durable_workflow.server._engine._activities import ActivitiesMixin
+from durable_workflow.server._engine._activities import ActivityTasks
+from durable_workflow.server._engine._commands import CommandsMixin
 from durable_workflow.server._engine._control import Workflows
 from durable_workflow.server._engine._core import EngineConfig
 from durable_workflow.server._engine._interact import Messages
 from durable_workflow.server._engine._model import ActivityExecution, Run, Timer, WorkflowTask
+from durable_workflow.server._engine._wftasks import WorkflowTasks
 from durable_workflow.server._engine._workers import Directory
 from durable_workflow.server._ids import iso
 from durable_workflow.server._storage import Storage
@@ -17,7 +19,7 @@ from durable_workflow.server._storage import Storage
 __all__ = ["Engine"]
 
 
-class Engine(ActivitiesMixin):
+class Engine(CommandsMixin):
     """Matching, leases, timers, retries and timeouts over the SQLite store. Knows no HTTP.
 
     `directory` (namespaces, search attributes, workers, task-queue views), `workflows`
@@ -28,6 +30,8 @@ class Engine(ActivitiesMixin):
     def __init__(self, storage: Storage, clock: Clock, config: EngineConfig) -> None:
         super().__init__(storage, clock, config)
         self.directory = Directory(self)
+        self.workflow_tasks = WorkflowTasks(self)
+        self.activity_tasks = ActivityTasks(self)
         self.workflows = Workflows(self)
         self.messages = Messages(self, self.workflows)
 
@@ -35,25 +39,25 @@ class Engine(ActivitiesMixin):
         last, self._last_due_now = self._last_due_now, now
         for task in self.live_items("workflow_task"):
             if task.status == "leased" and (task.lease_expires_at or 0) <= now:
-                self.expire_workflow_task(task)
+                self.workflow_tasks.expire_workflow_task(task)
             elif task.status == "ready" and last < task.available_at <= now:
                 self.notify(("wf", task.namespace, task.task_queue))
         for act in self.live_items("activity"):
             if not act.is_open:
                 continue
-            kind = self.due_timeout(act, now)
+            kind = self.activity_tasks.due_timeout(act, now)
             if kind is not None:
-                self.time_out_activity(act, kind)
+                self.activity_tasks.time_out_activity(act, kind)
             elif act.task_status == "leased" and (act.lease_expires_at or 0) <= now:
-                self.expire_activity_lease(act)
+                self.activity_tasks.expire_activity_lease(act)
             elif act.task_status == "ready" and last < act.available_at <= now:
                 self.notify(("act", act.namespace, act.task_queue))
         for timer in sorted(self.live_items("timer"), key=lambda t: (t.fire_at, t.sequence)):
             if timer.status == "pending" and timer.fire_at <= now:
                 self.fire_timer(timer)
         for run in self.live_items("run"):
-            if not run.is_terminal and self.run_deadline_passed(run):
-                self.time_out_run(run)
+            if not run.is_terminal and self.workflow_tasks.run_deadline_passed(run):
+                self.workflow_tasks.time_out_run(run)
         for query in self.query_tasks.values():
             if query.status == "leased" and (query.lease_expires_at or 0) <= now:
                 query.status, query.lease_owner = "ready", None

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from typing import Any
 
-from durable_workflow.server._engine._activities import ActivitiesMixin
+from durable_workflow.server._engine._commands import CommandsMixin
 from durable_workflow.server._engine._control import Workflows
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import Fields, args_blob, check_operation_name
@@ -22,7 +22,7 @@ __all__ = ["Messages"]
 class Messages:
     """Updates and worker-routed queries: a component over the engine's shared unit of work."""
 
-    def __init__(self, engine: ActivitiesMixin, workflows: Workflows) -> None:
+    def __init__(self, engine: CommandsMixin, workflows: Workflows) -> None:
         self.engine = engine
         self.workflows = workflows
 

@@ -127,9 +127,17 @@ class EngineOps:
     ) -> dict[str, Any]:
         """One worker report on a task (complete, fail, heartbeat, history page)."""
         async with self.engine.op():
-            owner: Any = self.engine.messages if method.endswith("_query_task") else self.engine
-            out: dict[str, Any] = getattr(owner, method)(namespace, task_id, body)
+            out: dict[str, Any] = getattr(self._task_component(method), method)(namespace, task_id, body)
         return out
+
+    def _task_component(self, method: str) -> object:
+        if method.endswith("_query_task"):
+            return self.engine.messages
+        if method.endswith("_activity_task"):
+            return self.engine.activity_tasks
+        if method.endswith("_workflow_task") or method == "workflow_task_history":
+            return self.engine.workflow_tasks
+        raise ValueError(f"no engine component handles {method!r}")
 
     # -- workflows -------------------------------------------------------------------------------
 
