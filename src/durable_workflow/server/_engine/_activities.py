@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from durable_workflow.server._engine._commands import CommandsMixin
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._model import ActivityExecution, Run, Worker
 from durable_workflow.server._ids import iso, iso_offset, new_id
 from durable_workflow.server._payload import CODEC, encode_value, envelope, is_envelope
+
+if TYPE_CHECKING:
+    from durable_workflow.server._engine._engine import Engine
 
 __all__ = ["ActivityTasks"]
 
@@ -18,7 +20,7 @@ _TIMEOUT_CLASS = "Workflow\\V2\\Exceptions\\ActivityTimeoutException"
 class ActivityTasks:
     """The activity half of the worker plane: a component over the engine's unit of work."""
 
-    def __init__(self, engine: CommandsMixin) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def claim_activity_task(self, worker: Worker) -> dict[str, Any] | None:
@@ -87,7 +89,7 @@ class ActivityTasks:
             "activity_type": act.activity_type,
             "payload_codec": CODEC,
             "arguments": envelope(act.arguments_blob),
-            "retry_policy": self.engine.retry_snapshot(act),
+            "retry_policy": self.engine.commands.retry_snapshot(act),
             "task_queue": act.task_queue,
             "lease_owner": act.lease_owner,
             "lease_expires_at": iso(act.lease_expires_at),
@@ -307,7 +309,7 @@ class ActivityTasks:
                 "retry_after_attempt_id": act.attempt_id,
                 "retry_after_attempt": act.attempt_count,
                 "max_attempts": max_attempts,
-                "retry_policy": self.engine.retry_snapshot(act),
+                "retry_policy": self.engine.commands.retry_snapshot(act),
                 "timeout_kind": timeout_kind,
                 **info,
             },

@@ -6,9 +6,8 @@ import base64
 import hashlib
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from durable_workflow.server._engine._commands import CommandsMixin
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import (
     WORKFLOW_ID,
@@ -24,6 +23,9 @@ from durable_workflow.server._ids import iso, iso_offset, new_id
 from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope
 from durable_workflow.server._scalars import digits
 from durable_workflow.server._storage import EventRow
+
+if TYPE_CHECKING:
+    from durable_workflow.server._engine._engine import Engine
 
 __all__ = ["Workflows", "status_bucket"]
 
@@ -49,7 +51,7 @@ def _decoded(blob: str | None) -> Any:
 class Workflows:
     """Workflow operations of the control plane: a component over the engine's unit of work."""
 
-    def __init__(self, engine: CommandsMixin) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     # -- lookups -----------------------------------------------------------------------------

@@ -6,11 +6,12 @@ from typing import Any
 
 from durable_workflow.server._clock import Clock
 from durable_workflow.server._engine._activities import ActivityTasks
-from durable_workflow.server._engine._commands import CommandsMixin
+from durable_workflow.server._engine._commands import Commands
 from durable_workflow.server._engine._control import Workflows
 from durable_workflow.server._engine._core import EngineConfig
 from durable_workflow.server._engine._interact import Messages
 from durable_workflow.server._engine._model import ActivityExecution, Run, Timer, WorkflowTask
+from durable_workflow.server._engine._runs import RunsMixin
 from durable_workflow.server._engine._wftasks import WorkflowTasks
 from durable_workflow.server._engine._workers import Directory
 from durable_workflow.server._ids import iso
@@ -19,7 +20,7 @@ from durable_workflow.server._storage import Storage
 __all__ = ["Engine"]
 
 
-class Engine(CommandsMixin):
+class Engine(RunsMixin):
     """Matching, leases, timers, retries and timeouts over the SQLite store. Knows no HTTP.
 
     `directory` (namespaces, search attributes, workers, task-queue views), `workflows`
@@ -30,6 +31,7 @@ class Engine(CommandsMixin):
     def __init__(self, storage: Storage, clock: Clock, config: EngineConfig) -> None:
         super().__init__(storage, clock, config)
         self.directory = Directory(self)
+        self.commands = Commands(self)
         self.workflow_tasks = WorkflowTasks(self)
         self.activity_tasks = ActivityTasks(self)
         self.workflows = Workflows(self)
@@ -108,7 +110,7 @@ class Engine(CommandsMixin):
         run = self.runs.get(timer.run_id)
         if run is None or run.is_terminal:
             return
-        payload = {**self._timer_payload(timer), "fired_at": iso(self.clock.now())}
+        payload = {**self.commands._timer_payload(timer), "fired_at": iso(self.clock.now())}
         if timer.timer_kind == "condition_timeout":
             self.append_event(run, "TimerFired", payload)
             if (

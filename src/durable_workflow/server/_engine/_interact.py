@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from durable_workflow.server._engine._commands import CommandsMixin
 from durable_workflow.server._engine._control import Workflows
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import Fields, args_blob, check_operation_name
@@ -16,13 +15,16 @@ from durable_workflow.server._engine._wftasks import worker_event
 from durable_workflow.server._ids import iso, new_id
 from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope, is_envelope
 
+if TYPE_CHECKING:
+    from durable_workflow.server._engine._engine import Engine
+
 __all__ = ["Messages"]
 
 
 class Messages:
     """Updates and worker-routed queries: a component over the engine's shared unit of work."""
 
-    def __init__(self, engine: CommandsMixin, workflows: Workflows) -> None:
+    def __init__(self, engine: Engine, workflows: Workflows) -> None:
         self.engine = engine
         self.workflows = workflows
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from durable_workflow.server._engine._commands import CommandsMixin
 from durable_workflow.server._engine._errors import EngineError, RecordedRefusal, invalid
 from durable_workflow.server._engine._model import Run, Worker, WorkflowTask
 from durable_workflow.server._engine._validate import as_int, normalise_commands
@@ -14,6 +13,9 @@ from durable_workflow.server._ids import iso, iso_offset, new_id
 from durable_workflow.server._payload import CODEC, envelope
 from durable_workflow.server._scalars import digits
 from durable_workflow.server._storage import EventRow
+
+if TYPE_CHECKING:
+    from durable_workflow.server._engine._engine import Engine
 
 __all__ = ["WorkflowTasks", "decode_page_token", "encode_page_token", "worker_event"]
 
@@ -88,7 +90,7 @@ def _fence_fields(body: dict[str, Any]) -> tuple[str, int]:
 class WorkflowTasks:
     """The workflow-task half of the worker plane: a component over the engine's unit of work."""
 
-    def __init__(self, engine: CommandsMixin) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def claim_workflow_task(
@@ -283,11 +285,11 @@ class WorkflowTasks:
                 outcome="completed",
                 run_id=run.run_id,
             )
-        self.engine.check_update_commands(run, task, commands)
+        self.engine.commands.check_update_commands(run, task, commands)
         self.engine.close_task(task, "completed")
         run.task_failures = 0
         run.last_progress_at = self.engine.clock.now()
-        self.engine.apply_commands(run, task, commands)
+        self.engine.commands.apply_commands(run, task, commands)
         if not run.is_terminal:
             if task.workflow_update_id is None and run.batch:
                 run.wake_pending = False
