@@ -255,3 +255,30 @@ def test_nested_generics_round_trip(
 def test_plain_json_is_untouched(value: Any) -> None:
     assert to_json_compatible(value) is value
     assert from_json_compatible(value, Any) is value
+
+
+rich_values = st.recursive(
+    json_scalars | st.sampled_from(Color) | st.sampled_from(Level) | datetimes | st.uuids() | decimals,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.tuples(inner, inner)
+    | st.frozensets(int64, max_size=3)
+    | st.dictionaries(st.text(max_size=5) | st.sampled_from(Color) | st.sampled_from(Level), inner, max_size=4)
+    | invoices
+    | parcels,
+    max_leaves=12,
+)
+
+
+def _encoded_or_error(encode: Any, value: Any) -> str:
+    try:
+        return str(encode(value))
+    except PayloadError as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+@FAST
+@given(rich_values, st.sampled_from([DEFAULT_CONVERTER, V1]))
+def test_one_walk_encoding_equals_converting_first(value: Any, converter: DataConverter) -> None:
+    frame = encode_value_v1 if converter is V1 else encode_wrapper
+    expected = _encoded_or_error(lambda v: frame(to_json_compatible(v)), value)
+    assert _encoded_or_error(converter.encode_blob, value) == expected
