@@ -15,6 +15,7 @@ from typing import Any
 
 from durable_workflow.errors import PayloadConversionError, PayloadDecodeError
 from durable_workflow.payloads._binary import Reader, write_long
+from durable_workflow.payloads._value_v1_fast import Unusual, read_datum
 
 __all__ = [
     "VALUE_V1_FINGERPRINT",
@@ -155,6 +156,12 @@ def decode_value_v1_bytes(data: bytes) -> Any:
         )
     if len(data) == len(_HEADER):
         raise reader.fail("truncated: no datum after the fingerprint")
+    try:
+        value, end = read_datum(data, len(_HEADER))
+        if end == len(data):
+            return value
+    except Unusual:
+        pass  # the strict reader below decides, and names the problem if there is one
     reader.pos = len(_HEADER)
     try:
         value = _read(reader, 0)
