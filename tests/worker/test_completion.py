@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from durable_workflow.errors import InvalidArgument, InvalidResponse, ServerError, TransportError
+from durable_workflow.worker import _completion
 from durable_workflow.worker._completion import Completions, Delivery, lease_deadline
 
 
@@ -60,12 +61,22 @@ async def test_a_definite_refusal_is_returned() -> None:
     assert await _deliver(Scripted(refusal)) == (Delivery.REFUSED, refusal)
 
 
-async def test_retries_end_with_the_lease(caplog: pytest.LogCaptureFixture) -> None:
+async def test_retries_end_with_the_lease(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_completion, "MIN_RETRY_SECONDS", 0.0)
     post = Scripted(*[TransportError("down")] * 100)
     began = time.monotonic()
     assert await _deliver(post, lease=0.6) == (Delivery.EXPIRED, None)
     assert time.monotonic() - began < 1.5 and post.attempts >= 3
     assert any("before the task's lease expired" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_lease_that_looks_expired_is_still_tried_for_a_while() -> None:
+    # This machine's clock may run ahead of the server's.
+    post = Scripted(TransportError("down"), TransportError("down"))
+    assert await _deliver(post, lease=-100) == (Delivery.RECORDED, None)
+    assert post.attempts == 3
 
 
 def test_the_lease_deadline_comes_from_the_task() -> None:
