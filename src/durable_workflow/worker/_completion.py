@@ -51,6 +51,9 @@ SETTLED_REASONS = frozenset(
 )
 #: Used when a task does not say when its lease expires.
 FALLBACK_LEASE_SECONDS = 60.0
+#: Every delivery retries for at least this long, even past the lease as this machine's clock
+#: reads it: the clocks may disagree, and a retry past the real lease is only refused.
+MIN_RETRY_SECONDS = 5.0
 _FIRST_BACKOFF = 0.1
 _MAX_BACKOFF = 1.0
 
@@ -99,6 +102,7 @@ class Completions:
         Returns the outcome and, for ``REFUSED``, the server's error.
         """
         attempt = 0
+        lease_until = max(lease_until, time.time() + MIN_RETRY_SECONDS)
         while True:
             attempt += 1
             remaining = lease_until - time.time()
