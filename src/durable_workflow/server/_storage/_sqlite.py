@@ -174,6 +174,10 @@ class Storage:
         self._lock: DatabaseLock | None = None
 
     @property
+    def is_open(self) -> bool:
+        return self._db is not None
+
+    @property
     def db(self) -> sqlite3.Connection:
         """The reader connection (event-loop thread)."""
         if self._db is None:
