@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from durable_workflow.activity import ActivityDefinition, get_definition as get_activity_definition
 from durable_workflow.client._diagnose import diagnose
 from durable_workflow.client._models import TERMINAL_STATUSES
+from durable_workflow.client._result import watch
 from durable_workflow.client._routes import api_path
 from durable_workflow.errors import (
     Forbidden,
@@ -193,6 +194,7 @@ class Worker:
         """
         await self._start()
         serving = asyncio.create_task(self._serve())
+        watcher = asyncio.create_task(watch(self.client, workflow_id))
         try:
             await asyncio.wait_for(self._wait_terminal(workflow_id, poll_interval, serving), timeout)
             self._raise_fatal()
@@ -201,6 +203,7 @@ class Worker:
             cause = await diagnose(self.client, workflow_id)
             raise TimeoutError(f"{message}: {cause}" if cause else message) from None
         finally:
+            watcher.cancel()
             await self.stop()
             await serving
 
