@@ -64,6 +64,7 @@ _POLL_PATHS = {
     "activity": "/worker/activity-tasks/poll",
     "query": "/worker/query-tasks/poll",
 }
+_MAX_POLL_BACKOFF = 2.0
 _POLL_PREFIX = {"workflow": "wf-poll", "activity": "activity-poll", "query": "query-poll"}
 
 
@@ -420,8 +421,11 @@ class Worker:
             self._fatal = exc
             self._stop_task = asyncio.create_task(self.stop())
             return
-        delay = min(10.0, 0.5 * 2 ** min(failures - 1, 5))
-        logger.warning("%s poll failed (%r); retrying in %.1f s", kind, exc, delay)
+        # Short enough that a restarted server gets its work back within seconds; the log says
+        # so on the first failures and then every ~30 s, not on every retry.
+        delay = min(_MAX_POLL_BACKOFF, 0.25 * 2 ** min(failures - 1, 5))
+        level = logging.WARNING if failures <= 2 or failures % 15 == 0 else logging.DEBUG
+        logger.log(level, "%s poll failed %d time(s) (%s); retrying in %.1f s", kind, failures, exc, delay)
         await asyncio.sleep(delay)
 
     async def _poll(self, kind: str) -> Mapping[str, Any] | None:
