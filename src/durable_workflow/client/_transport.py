@@ -102,10 +102,7 @@ class Transport:
         # proxies from the environment) requests go through the client, which handles those.
         self._pool = transport if transport is not None else default_transport()
         self._http = httpx.AsyncClient(base_url=self._api, timeout=timeout, transport=self._pool)
-        self._plane_headers = {
-            plane: httpx.Headers({**self._http.headers, **self.headers(plane)})
-            for plane in ("control", "worker")
-        }
+        self._plane_headers: dict[Plane, tuple[str | None, httpx.Headers]] = {}
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -251,7 +248,7 @@ class Transport:
             self._api + path,
             params=params or None,
             json=body,
-            headers=self._plane_headers[plane],
+            headers=self._headers_for(plane),
             extensions={"timeout": httpx.Timeout(timeout).as_dict()},
         )
         response = await self._send(request)
@@ -279,6 +276,17 @@ class Transport:
             return Answer(response.status_code, response.headers, b"".join(chunks), response.request)
         finally:
             await response.aclose()
+
+    def _headers_for(self, plane: Plane) -> httpx.Headers:
+        """The plane's headers with httpx's defaults, built again only when its token changes."""
+        token = self._tokens[plane]
+        cached = self._plane_headers.get(plane)
+        if cached is None or cached[0] != token:
+            cached = self._plane_headers[plane] = (
+                token,
+                httpx.Headers({**self._http.headers, **self.headers(plane)}),
+            )
+        return cached[1]
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         if self._pool is None:
