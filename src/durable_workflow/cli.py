@@ -78,6 +78,12 @@ def add_start_dev_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--activity-lease-seconds", type=float, default=300.0, help="activity-task lease")
     parser.add_argument("--max-body-bytes", type=int, default=2 * 1024 * 1024, help="request body limit")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    parser.add_argument(
+        "--wire-generation",
+        choices=("current", "seed"),
+        default=_env("DW_WIRE_GENERATION") or "current",
+        help="'seed' pins the server to worker protocol 1.1 and the Avro wrapper (env DW_WIRE_GENERATION)",
+    )
 
 
 def run_start_dev(args: argparse.Namespace) -> int:
@@ -108,6 +114,7 @@ def run_start_dev(args: argparse.Namespace) -> int:
             long_poll_timeout=args.long_poll_timeout,
             workflow_task_lease_seconds=args.workflow_task_lease_seconds,
             activity_lease_seconds=args.activity_lease_seconds,
+            wire_generation=args.wire_generation,
         )
     except ValueError as exc:
         print(f"durable-workflow: {exc}", file=sys.stderr)

@@ -189,7 +189,7 @@ class Client(_Mirror):
         metrics: MetricsRecorder | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         retry_policy: TransportRetryPolicy | None = None,
-        payload_encoding: Literal["wrapper", "value-v1"] = "wrapper",
+        payload_encoding: Literal["auto", "wrapper", "value-v1"] = "auto",
     ) -> None:
         self._runner = _LoopThread()
 
@@ -273,6 +273,7 @@ class Client(_Mirror):
     create_schedule = _blocking_as(AsyncClient.create_schedule, ScheduleHandle)
     health = _blocking(AsyncClient.health)
     get_cluster_info = _blocking(AsyncClient.get_cluster_info)
+    negotiate = _blocking(AsyncClient.negotiate)
     describe_workflow = _blocking(AsyncClient.describe_workflow)
     list_workflows = _blocking(AsyncClient.list_workflows)
     get_history = _blocking(AsyncClient.get_history)

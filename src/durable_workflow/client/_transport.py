@@ -78,6 +78,8 @@ class Transport:
         self.timeout = timeout
         self.metrics = metrics
         self.retry_policy = retry_policy
+        #: The worker protocol version sent on worker-plane calls; negotiation may raise it.
+        self.worker_protocol_version = WORKER_PROTOCOL_VERSION
         self._tokens: dict[Plane, str | None] = {"control": control_token, "worker": worker_token}
         self._http = httpx.AsyncClient(base_url=self.base_url + "/api", timeout=timeout, transport=transport)
 
@@ -97,7 +99,7 @@ class Transport:
         if plane == "control":
             headers["X-Durable-Workflow-Control-Plane-Version"] = CONTROL_PLANE_VERSION
         else:
-            headers["X-Durable-Workflow-Protocol-Version"] = WORKER_PROTOCOL_VERSION
+            headers["X-Durable-Workflow-Protocol-Version"] = self.worker_protocol_version
         token = self._tokens[plane]
         if token:
             headers["Authorization"] = f"Bearer {token}"

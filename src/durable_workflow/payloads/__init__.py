@@ -14,6 +14,7 @@ from durable_workflow.payloads._codec import (
     decode_wrapper,
     encode_value_v1,
     encode_wrapper,
+    framing_of,
 )
 from durable_workflow.payloads._convert import from_json_compatible, to_json_compatible
 from durable_workflow.payloads._signature import decode_arguments, decode_result, result_type
@@ -30,6 +31,7 @@ __all__ = [
     "decode_wrapper",
     "encode_value_v1",
     "encode_wrapper",
+    "framing_of",
     "from_json_compatible",
     "result_type",
     "to_json_compatible",

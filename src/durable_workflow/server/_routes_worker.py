@@ -81,6 +81,8 @@ async def _long_poll(call: Call, kind: str, claim: Callable[[Any], dict[str, Any
         _poll_timeout(call),
         abandoned=call.request.is_disconnected,
     )
+    if call.current_shapes:  # the current generation says why a poll came back empty
+        return {"task": task, "poll_status": "leased" if task is not None else "timeout"}
     return {"task": task}
 
 
@@ -97,6 +99,17 @@ async def poll_activity(call: Call) -> tuple[int, dict[str, Any]]:
 
 async def poll_query(call: Call) -> tuple[int, dict[str, Any]]:
     return 200, await _long_poll(call, "query", call.engine.claim_query_task)
+
+
+async def deregister(call: Call) -> tuple[int, dict[str, Any]]:
+    """``DELETE /worker/registrations/{worker_id}`` (current generation): a worker's goodbye."""
+    worker_id = call.params["worker_id"]
+    if call.engine.config.wire_generation == "seed":
+        raise EngineError("not_found", "not_found", "The requested route does not exist.")
+    async with call.engine.op():
+        recovered = call.engine.release_worker(call.namespace, worker_id)
+    body = {"worker_id": worker_id, "outcome": "deregistered", "recovered_workflow_task_count": recovered}
+    return 200, body
 
 
 def _task_op(method: str) -> Any:
@@ -146,4 +159,7 @@ def routes() -> list[Route]:
         (f"{q}/complete", _task_op("complete_query_task")),
         (f"{q}/fail", _task_op("fail_query_task")),
     ]
-    return [api_route(path, ["POST"], WORKER, handler) for path, handler in table]
+    return [
+        *(api_route(path, ["POST"], WORKER, handler) for path, handler in table),
+        api_route("/worker/registrations/{worker_id}", ["DELETE"], WORKER, deregister),
+    ]

@@ -209,6 +209,7 @@ class Worker:
             raise RuntimeError("this worker has already been started; create a new Worker")
         info = await self.client._transport.request("GET", "/cluster/info", plane="control")
         self._features = check_cluster_info(info)
+        await self.client.negotiate(info)
         await self._register()
         self._started = True
 

@@ -185,8 +185,10 @@ class ActivitiesMixin(WorkflowTasksMixin):
                 raise invalid({"result.codec": [f"Unknown payload codec [{result.get('codec')}]."]})
             blob = result.get("blob")
         else:
-            blob = encode_value(result)
+            blob = None
         run = self._check_reportable(act, attempt_id, task_id)
+        if blob is None and not is_envelope(result):
+            blob = encode_value(result, self.run_framing(run))
         self._close_attempt(act, "completed")
         act.status = "completed"
         self.save(act)

@@ -13,7 +13,6 @@ from durable_workflow.server._payload import CODEC, encode_value
 
 __all__ = ["CommandsMixin"]
 
-EMPTY_ARGS = encode_value([])
 
 
 def _invalid(message: str) -> EngineError:
@@ -183,7 +182,7 @@ class CommandsMixin(RunsMixin):
             sequence=seq,
             activity_type=cmd["activity_type"],
             task_queue=cmd.get("queue") or run.task_queue,
-            arguments_blob=payload_blob(cmd.get("arguments")) or EMPTY_ARGS,
+            arguments_blob=payload_blob(cmd.get("arguments")) or encode_value([], self.run_framing(run)),
             retry_policy=dict(policy) if isinstance(policy, dict) else None,
             start_to_close_timeout=cmd.get("start_to_close_timeout"),
             schedule_to_start_timeout=cmd.get("schedule_to_start_timeout"),
@@ -280,7 +279,7 @@ class CommandsMixin(RunsMixin):
             instance,
             cmd["workflow_type"],
             cmd.get("queue") or parent.task_queue,
-            payload_blob(cmd.get("arguments")) or EMPTY_ARGS,
+            payload_blob(cmd.get("arguments")) or encode_value([], self.run_framing(parent)),
             started_extra=self._child_started_extra(parent, seq, child_id),
             execution_timeout_seconds=cmd.get("execution_timeout_seconds"),
             run_timeout_seconds=cmd.get("run_timeout_seconds"),

@@ -115,7 +115,7 @@ class ControlMixin(ActivitiesMixin):
         execution_timeout = f.integer("execution_timeout_seconds")
         run_timeout = f.integer("run_timeout_seconds")
         memo, attrs = check_memo_and_attributes(f)
-        blob = args_blob(f, require_list=False)
+        blob = args_blob(f, require_list=False, framing=self.default_framing())
         f.done()
         assert workflow_type is not None
         existing = self.instances.get(workflow_id)
@@ -311,7 +311,7 @@ class ControlMixin(ActivitiesMixin):
     ) -> dict[str, Any]:
         check_operation_name(name, "signal_name")
         f = Fields(body)
-        blob = args_blob(f)
+        blob = args_blob(f, framing=self.framing_for(namespace, workflow_id))
         request_id = f.string("request_id")
         f.done()
         run = self.open_run(namespace, workflow_id, "signal")

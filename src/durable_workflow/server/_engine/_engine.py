@@ -15,6 +15,18 @@ __all__ = ["Engine"]
 class Engine(InteractMixin, AdminMixin):
     """Matching, leases, timers, retries and timeouts over the SQLite store. Knows no HTTP."""
 
+    def release_worker(self, namespace: str, worker_id: str) -> int:
+        """Deregister a worker and put its leased workflow tasks back; returns how many."""
+        self.deregister_worker(namespace, worker_id)
+        leased = [
+            t
+            for t in self.live_items("workflow_task")
+            if t.namespace == namespace and t.status == "leased" and t.lease_owner == worker_id
+        ]
+        for task in leased:
+            self.expire_workflow_task(task)
+        return len(leased)
+
     def process_due(self, now: float) -> None:
         last, self._last_due_now = self._last_due_now, now
         for task in self.live_items("workflow_task"):

@@ -52,7 +52,7 @@ class InteractMixin(ControlMixin):
         )
         timeout = f.integer("wait_timeout_seconds", minimum=1)
         request_id = f.string("request_id")
-        blob = args_blob(f)
+        blob = args_blob(f, framing=self.framing_for(namespace, workflow_id))
         f.done()
         run = self.open_run(namespace, workflow_id, "update")
         earlier = self.updates.get(run.update_requests.get(request_id or "", ""))
@@ -167,7 +167,7 @@ class InteractMixin(ControlMixin):
     def _enqueue_query(self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]) -> QueryTask:
         check_operation_name(name, "query_name")
         f = Fields(body)
-        blob = args_blob(f)
+        blob = args_blob(f, framing=self.framing_for(namespace, workflow_id))
         f.done()
         run = self.open_run(namespace, workflow_id, "query")
         workers = [
