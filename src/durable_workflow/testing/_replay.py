@@ -10,6 +10,7 @@ from typing import Any
 
 from durable_workflow.errors import NonDeterminismError
 from durable_workflow.payloads import DataConverter
+from durable_workflow.payloads._framing import run_converter
 from durable_workflow.workflow import WorkflowInfo, get_definition, run_workflow_task
 from durable_workflow.workflow._diagnostics import yield_site
 
@@ -156,7 +157,7 @@ def replay(
             code no longer ends the way the recorded run ended.
     """
     parsed = history if isinstance(history, ReplayHistory) else parse_history(history)
-    converter = converter or DataConverter()
+    converter = converter or run_converter(DataConverter(), parsed.arguments, parsed.events)
     args = list(start_input) if start_input is not None else start_arguments(parsed, converter)
     definition = get_definition(workflow)
     info = WorkflowInfo(parsed.workflow_id, parsed.run_id, definition.name, parsed.task_queue, None)

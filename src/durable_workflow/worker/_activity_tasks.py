@@ -17,7 +17,7 @@ from durable_workflow.activity import ActivityContext, ActivityDefinition, Activ
 from durable_workflow.activity._context import _reset_context, _set_context
 from durable_workflow.errors import ActivityCancelled, NonRetryableError, ServerError
 from durable_workflow.payloads import DataConverter, decode_arguments
-from durable_workflow.worker._framing import run_converter
+from durable_workflow.payloads._framing import run_converter
 from durable_workflow.worker._workflow_tasks import Post
 
 __all__ = ["ActivityTaskRunner"]

@@ -9,7 +9,7 @@ from typing import Any
 
 from durable_workflow.errors import ServerError
 from durable_workflow.payloads import DataConverter, to_json_compatible
-from durable_workflow.worker._framing import run_converter
+from durable_workflow.payloads._framing import run_converter
 from durable_workflow.workflow import (
     UnknownHandler,
     WorkflowCache,

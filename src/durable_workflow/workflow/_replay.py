@@ -9,6 +9,7 @@ from typing import Any
 
 from durable_workflow.errors import PayloadError
 from durable_workflow.payloads import DataConverter
+from durable_workflow.payloads._framing import run_converter
 from durable_workflow.workflow._cache import WorkflowCache
 from durable_workflow.workflow._context import WorkflowInfo
 from durable_workflow.workflow._convert import decode_args
@@ -99,7 +100,7 @@ def replay_commands(
         info,
         arguments,
         history,
-        converter=converter or DataConverter(),
+        converter=converter or run_converter(DataConverter(), None, history),
         payload_codec=payload_codec,
         reopen_waits=reopen_waits,
     )

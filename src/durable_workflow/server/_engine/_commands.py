@@ -14,7 +14,6 @@ from durable_workflow.server._payload import CODEC, encode_value
 __all__ = ["CommandsMixin"]
 
 
-
 def _invalid(message: str) -> EngineError:
     return EngineError("conflict", "invalid_commands", message)
 

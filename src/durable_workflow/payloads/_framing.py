@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from durable_workflow.payloads import DataConverter, Encoding, framing_of
+from durable_workflow.payloads._codec import DataConverter, Encoding, framing_of
 
 __all__ = ["run_converter", "run_framing"]
 
