@@ -17,6 +17,7 @@ from durable_workflow.workflow._definition import WorkflowDefinition, get_defini
 from durable_workflow.workflow._engine import WorkflowInstance, event_key
 from durable_workflow.workflow._failures import exception_class_name
 from durable_workflow.workflow._history import payload_of
+from durable_workflow.workflow._order import with_order_sequences
 
 __all__ = ["UnknownHandler", "handle_query", "handle_update", "replay_commands", "run_workflow_task"]
 
@@ -99,7 +100,7 @@ def replay_commands(
         definition,
         info,
         arguments,
-        history,
+        with_order_sequences(history),
         converter=converter or run_converter(DataConverter(), None, history),
         payload_codec=payload_codec,
         reopen_waits=reopen_waits,
