@@ -76,7 +76,8 @@ ACTIVITIES = [greet, flaky, refuse]
 @workflow.defn(name="gen_greeter")
 class Greeter:
     def run(self, ctx: WorkflowContext, name: str) -> Generator[Any, Any, str]:
-        return (yield ctx.schedule_activity("gen_greet", [name]))
+        greeting: str = yield ctx.schedule_activity("gen_greet", [name])
+        return greeting
 
 
 @workflow.defn(name="gen_chain")
@@ -91,7 +92,8 @@ class Chain:
 @workflow.defn(name="gen_fan_out")
 class FanOut:
     def run(self, ctx: WorkflowContext, names: list[str]) -> Generator[Any, Any, list[str]]:
-        return (yield [ctx.schedule_activity("gen_greet", [n]) for n in names])
+        greetings: list[str] = yield [ctx.schedule_activity("gen_greet", [n]) for n in names]
+        return greetings
 
 
 @workflow.defn(name="gen_parent")
@@ -166,14 +168,16 @@ class Countdown:
 class Retrying:
     def run(self, ctx: WorkflowContext, label: str) -> Generator[Any, Any, str]:
         policy = ActivityRetryPolicy(max_attempts=3, initial_interval_seconds=1)
-        return (yield ctx.schedule_activity("gen_flaky", [label], retry_policy=policy))
+        result: str = yield ctx.schedule_activity("gen_flaky", [label], retry_policy=policy)
+        return result
 
 
 @workflow.defn(name="gen_refusing")
 class Refusing:
     def run(self, ctx: WorkflowContext, reason: str) -> Generator[Any, Any, str]:
         policy = ActivityRetryPolicy(max_attempts=5, initial_interval_seconds=1)
-        return (yield ctx.schedule_activity("gen_refuse", [reason], retry_policy=policy))
+        result: str = yield ctx.schedule_activity("gen_refuse", [reason], retry_policy=policy)
+        return result
 
 
 @workflow.defn(name="gen_sleeper")
