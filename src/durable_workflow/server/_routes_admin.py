@@ -31,6 +31,11 @@ def _now(call: Call) -> str | None:
 
 
 async def health(call: Call) -> tuple[int, dict[str, Any]]:
+    """Never touches the database; reports the last commit failure until a commit succeeds again."""
+    error = call.engine.storage.last_error
+    if error is not None:
+        checks = {"database": "error", "database_error": error}
+        return 503, {"status": "not_serving", "timestamp": _now(call), "checks": checks}
     return 200, {"status": "serving", "timestamp": _now(call), "checks": {"database": "ok"}}
 
 

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from durable_workflow.server._engine._activities import ActivitiesMixin
-from durable_workflow.server._engine._errors import EngineError
+from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import (
     WORKFLOW_ID,
     Fields,
@@ -18,10 +18,11 @@ from durable_workflow.server._engine._inputs import (
     check_operation_name,
     not_found_instance,
 )
-from durable_workflow.server._engine._model import Instance, Run
+from durable_workflow.server._engine._model import Instance, Run, status_bucket
 from durable_workflow.server._engine._wftasks import decode_page_token, encode_page_token
 from durable_workflow.server._ids import iso, iso_offset, new_id
 from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope
+from durable_workflow.server._protocol._scalars import digits
 from durable_workflow.server._storage import EventRow
 
 __all__ = ["ControlMixin", "status_bucket"]
@@ -34,13 +35,8 @@ _REJECTED_START_FIELDS = (
     "idempotency_key",
     "request_id",
 )
+MAX_QUERY_CHARS = 2048
 _PREDICATE = re.compile(r'^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[^\s]+)\s*$')
-
-
-def status_bucket(status: str) -> str:
-    return {"pending": "running", "running": "running", "waiting": "running", "completed": "completed"}.get(
-        status, "failed"
-    )
 
 
 def _decoded(blob: str | None) -> Any:
@@ -258,18 +254,25 @@ class ControlMixin(ActivitiesMixin):
             "The status filter must be running, completed or failed.",
         )
         size = f.integer("page_size", minimum=1, maximum=200) or 50
+        query = str(params.get("query") or "")
+        if len(query) > MAX_QUERY_CHARS:
+            f.add("query", f"The query must not be longer than {MAX_QUERY_CHARS} characters.")
         f.done()
         offset = _offset_token(params.get("next_page_token"))
-        rows = [r for r in self.runs.values() if r.namespace == namespace]
-        if params.get("workflow_type"):
-            rows = [r for r in rows if r.workflow_type == params["workflow_type"]]
-        if status:
-            rows = [r for r in rows if status_bucket(r.status) == status]
-        if params.get("query"):
-            rows = [r for r in rows if _matches(r, str(params["query"]))]
-        rows.sort(key=lambda r: (r.started_at, r.created_order), reverse=True)
-        page = rows[offset : offset + size]
-        more = offset + size < len(rows)
+        ids = self.storage.run_page(namespace, params.get("workflow_type") or None, status)
+        page: list[Run] = []
+        matched = 0
+        more = False
+        for run_id in ids:
+            run = self.runs.get(run_id)
+            if run is None or (query and not _matches(run, query)):
+                continue
+            matched += 1
+            if matched > offset + size:
+                more = True
+                break
+            if matched > offset:
+                page.append(run)
         token = base64.b64encode(str(offset + size).encode()).decode() if more else None
         return {
             "workflows": [self.run_summary(r) for r in page],
@@ -441,11 +444,15 @@ def _refusal_after_record(run: Run, body: dict[str, Any]) -> EngineError:
 
 
 def _offset_token(token: Any) -> int:
-    try:
-        text = base64.b64decode(str(token), validate=True).decode() if token else "0"
-    except (ValueError, UnicodeDecodeError):
+    if not token:
         return 0
-    return int(text) if text.isdigit() else 0
+    try:
+        offset = digits(base64.b64decode(str(token), validate=True).decode())
+    except (ValueError, UnicodeDecodeError):
+        offset = None
+    if offset is None:
+        raise invalid({"next_page_token": ["The next page token is invalid."]})
+    return offset
 
 
 def _matches(run: Run, query: str) -> bool:
@@ -474,6 +481,6 @@ def _matches(run: Run, query: str) -> bool:
 def _is_json(text: str) -> bool:
     try:
         json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True

@@ -118,8 +118,7 @@ class Engine(InteractMixin, AdminMixin):
 
     def task_queue_names(self, namespace: str) -> list[str]:
         names = {w.task_queue for w in self.workers.values() if w.namespace == namespace}
-        names |= {t.task_queue for t in self.wf_tasks.values() if t.namespace == namespace}
-        names |= {a.task_queue for a in self.activities.values() if a.namespace == namespace}
+        names |= set(self.storage.queue_names(namespace))
         return sorted(names)
 
     def task_queue_view(self, namespace: str, name: str) -> dict[str, Any]:

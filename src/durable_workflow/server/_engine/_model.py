@@ -19,10 +19,18 @@ __all__ = [
     "Worker",
     "WorkflowTask",
     "from_doc",
+    "status_bucket",
     "to_doc",
 ]
 
 TERMINAL = frozenset({"completed", "failed", "cancelled", "terminated"})
+
+
+def status_bucket(status: str) -> str:
+    """The list filter's bucket of a run status: running, completed or failed."""
+    return {"pending": "running", "running": "running", "waiting": "running", "completed": "completed"}.get(
+        status, "failed"
+    )
 
 
 @dataclass

@@ -6,6 +6,7 @@ from typing import Any
 
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._payload import CODEC, is_envelope
+from durable_workflow.server._protocol._scalars import strict_int
 
 __all__ = [
     "BLOCKING",
@@ -40,14 +41,8 @@ _ACTIVITY_TIMEOUTS = (
 
 
 def as_int(value: Any) -> int | None:
-    """Accept JSON ints and digit strings (as 0.2.10 does); None when not an integer."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
+    """Accept JSON ints and ASCII digit strings (as 0.2.10 does); None when not an integer."""
+    return strict_int(value)
 
 
 class _Checker:

@@ -12,6 +12,7 @@ from durable_workflow.server._engine._model import Run, Worker, WorkflowTask
 from durable_workflow.server._engine._validate import as_int, normalise_commands
 from durable_workflow.server._ids import iso, iso_offset, new_id
 from durable_workflow.server._payload import CODEC, envelope
+from durable_workflow.server._protocol._scalars import digits
 from durable_workflow.server._storage import EventRow
 
 __all__ = ["WorkflowTasksMixin", "decode_page_token", "encode_page_token", "worker_event"]
@@ -51,9 +52,10 @@ def decode_page_token(token: Any) -> int:
         text = base64.b64decode(str(token), validate=True).decode()
     except (binascii.Error, ValueError, UnicodeDecodeError):
         text = ""
-    if not text.isdigit():
+    after = digits(text)
+    if after is None:
         raise EngineError("bad_request", "invalid_page_token", "The history page token is invalid.")
-    return int(text)
+    return after
 
 
 def worker_event(e: EventRow) -> dict[str, Any]:
