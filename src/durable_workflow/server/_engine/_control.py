@@ -22,7 +22,7 @@ from durable_workflow.server._engine._model import Instance, Run, status_bucket
 from durable_workflow.server._engine._wftasks import decode_page_token, encode_page_token
 from durable_workflow.server._ids import iso, iso_offset, new_id
 from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope
-from durable_workflow.server._protocol._scalars import digits
+from durable_workflow.server._scalars import digits
 from durable_workflow.server._storage import EventRow
 
 __all__ = ["ControlMixin", "status_bucket"]
