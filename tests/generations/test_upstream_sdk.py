@@ -50,7 +50,8 @@ async def scenarios(client):
 
     async def start(kind, *args):
         wid = kind + "-" + uuid.uuid4().hex[:8]
-        handle = await client.start_workflow(workflow_type=kind, task_queue=q, workflow_id=wid, input=list(args))
+        options = {"workflow_type": kind, "task_queue": q, "workflow_id": wid}
+        handle = await client.start_workflow(input=list(args), **options)
         return wid, handle
 
     async def result(handle):
