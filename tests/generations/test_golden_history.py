@@ -94,7 +94,7 @@ def test_the_replay_command_reports_every_case() -> None:
 def test_a_server_history_export_without_step_sequences_replays_by_order(encode: Any) -> None:
     # The shape of a Durable Workflow server's export: events named by "type", history sequences
     # on the events, and no payload.sequence on the steps.
-    bundle = {
+    bundle: dict[str, Any] = {
         "schema": "durable-workflow.v2.history-export",
         "workflow": {"instance_id": "wf-231", "run_id": "run-231", "workflow_type": "golden.single-activity"},
         "payloads": {"codec": "avro", "arguments": {"available": True, "data": encode(["Ada"])}},
