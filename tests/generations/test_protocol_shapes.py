@@ -260,3 +260,17 @@ async def test_a_query_task_round_trip_at_1_20(current: httpx.AsyncClient) -> No
     assert done.status_code == 200 and done.json()["outcome"] == "completed", done.text
     result = (await asked).json()
     assert decode_value_v1(result["result_envelope"]["blob"]) == {"step": 3}
+
+
+async def test_plain_json_a_value_v1_run_cannot_hold_is_a_422(current: httpx.AsyncClient) -> None:
+    # The wrapper carries JSON text (any integer); Value v1 carries 64-bit integers only.
+    huge = 2**63
+    resp = await current.post(
+        "/api/workflows",
+        json={"workflow_id": "big", "workflow_type": "t", "task_queue": "q", "input": [huge]},
+        headers=CP,
+    )
+    assert resp.status_code == 422 and "input" in resp.json()["errors"], resp.text
+    await start(current, "small", v1([]))
+    signal = await current.post("/api/workflows/small/signal/go", json={"input": [huge]}, headers=CP)
+    assert signal.status_code == 422 and "input" in signal.json()["errors"], signal.text

@@ -8,7 +8,7 @@ from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._model import ActivityExecution, Run, Worker
 from durable_workflow.server._engine._wftasks import WorkflowTasksMixin
 from durable_workflow.server._ids import iso, iso_offset, new_id
-from durable_workflow.server._payload import CODEC, encode_value, envelope, is_envelope
+from durable_workflow.server._payload import CODEC, PayloadInvalid, encode_value, envelope, is_envelope
 
 __all__ = ["ActivitiesMixin"]
 
@@ -188,7 +188,10 @@ class ActivitiesMixin(WorkflowTasksMixin):
             blob = None
         run = self._check_reportable(act, attempt_id, task_id)
         if blob is None and not is_envelope(result):
-            blob = encode_value(result, self.run_framing(run))
+            try:
+                blob = encode_value(result, self.run_framing(run))
+            except PayloadInvalid as exc:
+                raise invalid({"result": [f"The result cannot be encoded for this run: {exc}"]}) from None
         self._close_attempt(act, "completed")
         act.status = "completed"
         self.save(act)
