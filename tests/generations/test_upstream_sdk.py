@@ -167,9 +167,12 @@ asyncio.run(main(*sys.argv[1:]))
 
 
 @pytest.fixture(scope="session")
-def upstream_python(request: pytest.FixtureRequest) -> Path:
-    assert request.config.cache is not None
-    home = Path(str(request.config.cache.mkdir("upstream-durable-workflow-2")))
+def upstream_python(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cache = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider: per session
+    if cache is not None:
+        home = Path(str(cache.mkdir("upstream-durable-workflow-2")))
+    else:
+        home = tmp_path_factory.mktemp("upstream-durable-workflow-2")
     python = home / "bin" / "python"
     check = [str(python), "-c", "import durable_workflow as d; assert d.__version__.startswith('2.')"]
     if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
