@@ -71,15 +71,17 @@ async def _long_poll(call: Call, kind: str, claim: Callable[[Any], dict[str, Any
 async def poll_workflow(call: Call) -> tuple[int, dict[str, Any]]:
     size = history_page_size(call.body)
     poll_id = call.body.get("poll_request_id")
-    return 200, await _long_poll(call, "wf", lambda w: call.engine.claim_workflow_task(w, poll_id, size))
+    return 200, await _long_poll(
+        call, "wf", lambda w: call.engine.workflow_tasks.claim_workflow_task(w, poll_id, size)
+    )
 
 
 async def poll_activity(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, await _long_poll(call, "act", call.engine.claim_activity_task)
+    return 200, await _long_poll(call, "act", call.engine.activity_tasks.claim_activity_task)
 
 
 async def poll_query(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, await _long_poll(call, "query", call.engine.claim_query_task)
+    return 200, await _long_poll(call, "query", call.engine.messages.claim_query_task)
 
 
 async def deregister(call: Call) -> tuple[int, dict[str, Any]]:

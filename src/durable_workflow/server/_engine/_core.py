@@ -322,6 +322,11 @@ class EngineBase:
             self._index_activity(obj)
         self._track(obj)
 
+    def delete(self, kind: str, key: str) -> None:
+        """Remove a record (committed with the rest of the operation)."""
+        self._table(kind).drop(key)
+        self._dirty[(kind, key)] = None
+
     def _track(self, obj: Doc) -> None:
         live = self.live.get(obj.KIND)
         if live is None:
