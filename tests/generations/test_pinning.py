@@ -1,0 +1,24 @@
+"""Pinning the dev server to the seed generation: the command-line flag and the constructor."""
+
+from __future__ import annotations
+
+import pytest
+
+from durable_workflow.cli import build_parser
+from durable_workflow.server import DevServer
+
+
+def test_the_flag_defaults_to_current_and_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert build_parser().parse_args(["server", "start-dev"]).wire_generation == "current"
+    args = build_parser().parse_args(["server", "start-dev", "--wire-generation", "seed"])
+    assert args.wire_generation == "seed"
+    monkeypatch.setenv("DW_WIRE_GENERATION", "seed")
+    assert build_parser().parse_args(["server", "start-dev"]).wire_generation == "seed"
+
+
+def test_an_unknown_generation_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["server", "start-dev", "--wire-generation", "2026"])
+    assert "--wire-generation" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="wire_generation"):
+        DevServer(serve_http=False, wire_generation="2026")  # type: ignore[arg-type]
