@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
+from durable_workflow.payloads import bind_arguments
 from durable_workflow.workflow._commands import (
     ActivityCommand,
     ChildWorkflowCommand,
@@ -23,7 +24,7 @@ from durable_workflow.workflow._commands import (
     VersionCommand,
     WaitConditionCommand,
 )
-from durable_workflow.workflow._convert import bind_positional, return_annotation
+from durable_workflow.workflow._convert import return_annotation
 
 __all__ = ["ActivityStub", "ChildWorkflowStub", "WorkflowContext", "WorkflowInfo"]
 
@@ -95,7 +96,7 @@ class ActivityStub(Generic[P, R]):
         self._options = options
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> ActivityCommand[R]:
-        positional = bind_positional(self._fn, args, kwargs, what=f"activity {self._type!r}")
+        positional = bind_arguments(self._fn, args, kwargs, skip=0, where=f"activity {self._type!r}")
         return ActivityCommand(
             self._type, positional, result_annotation=return_annotation(self._fn), **self._options
         )
@@ -112,7 +113,7 @@ class ChildWorkflowStub(Generic[P, R]):
         self._options = options
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> ChildWorkflowCommand[R]:
-        positional = bind_positional(self._run, args, kwargs, what=f"child workflow {self._type!r}", skip=2)
+        positional = bind_arguments(self._run, args, kwargs, skip=2, where=f"child workflow {self._type!r}")
         return ChildWorkflowCommand(
             self._type, positional, result_annotation=return_annotation(self._run), **self._options
         )
