@@ -23,6 +23,7 @@ from durable_workflow.payloads._signature import (
     decode_arguments,
     decode_result,
     result_type,
+    trim_defaults,
 )
 from durable_workflow.payloads._value_v1 import VALUE_V1_FINGERPRINT
 
@@ -43,4 +44,5 @@ __all__ = [
     "from_json_compatible",
     "result_type",
     "to_json_compatible",
+    "trim_defaults",
 ]

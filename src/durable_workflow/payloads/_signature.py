@@ -21,6 +21,7 @@ __all__ = [
     "decode_arguments",
     "decode_result",
     "result_type",
+    "trim_defaults",
 ]
 
 logger = logging.getLogger("durable_workflow.payloads")
@@ -95,13 +96,20 @@ def bind_arguments(
             given = len(out) if param.name in bound.arguments else given
         elif param.name in bound.arguments:
             raise TypeError(f"{where}: keyword-only parameter {param.name!r} cannot travel on the wire")
-    out = out[:given]
+    names = [p.name for p in params if p.kind in _POSITIONAL]
+    return trim_defaults(out[:given], where=where, names=names)
+
+
+def trim_defaults(values: Sequence[Any], *, where: str, names: Sequence[str] = ()) -> list[Any]:
+    """``values`` without trailing `DEFAULT`s; a `DEFAULT` before a real value is a TypeError."""
+    out = list(values)
     while out and out[-1] is DEFAULT:
         out.pop()
     for index, value in enumerate(out):
         if value is DEFAULT:
+            name = names[index] if index < len(names) else f"#{index + 1}"
             raise TypeError(
-                f"{where}: parameter {params[index].name!r} has a default only the worker knows; "
+                f"{where}: parameter {name!r} has a default only the worker knows; "
                 "pass it explicitly to pass the arguments after it"
             )
     return out

@@ -125,6 +125,12 @@ def _collect_handlers(target: type) -> dict[str, dict[str, HandlerDefinition]]:
     return handlers
 
 
+def handler_definition(fn: Any) -> HandlerDefinition | None:
+    """The handler `@workflow.signal`/`query`/`update` declared on ``fn`` (a method), if any."""
+    handler = getattr(getattr(fn, "__func__", fn), _HANDLER_ATTR, None)
+    return handler if isinstance(handler, HandlerDefinition) else None
+
+
 def get_definition(cls: type) -> WorkflowDefinition:
     """The definition stored by `@workflow.defn`; TypeError if the class was not decorated."""
     definition = cls.__dict__.get(_DEFN_ATTR) if isinstance(cls, type) else None
