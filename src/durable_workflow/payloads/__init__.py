@@ -15,7 +15,7 @@ from durable_workflow.payloads._codec import (
     encode_value_v1,
     encode_wrapper,
 )
-from durable_workflow.payloads._convert import from_json_compatible, to_json_compatible
+from durable_workflow.payloads._convert import from_json_compatible, is_untyped, to_json_compatible
 from durable_workflow.payloads._signature import (
     DEFAULT,
     bind_arguments,
@@ -42,6 +42,7 @@ __all__ = [
     "encode_value_v1",
     "encode_wrapper",
     "from_json_compatible",
+    "is_untyped",
     "result_type",
     "to_json_compatible",
     "trim_defaults",

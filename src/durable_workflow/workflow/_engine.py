@@ -22,12 +22,13 @@ from datetime import datetime
 from typing import Any
 
 from durable_workflow.errors import NonDeterminismError, PayloadError, ReplayError
-from durable_workflow.payloads import DataConverter
+from durable_workflow.payloads import DataConverter, is_untyped
 from durable_workflow.workflow._commands import (
     ActivityCommand,
     ChildWorkflowCommand,
     Command,
     ContinueAsNew,
+    ContinueAsNewRequested,
     GatherCommand,
     SideEffectCommand,
     TimerCommand,
@@ -238,6 +239,9 @@ class WorkflowInstance:
             except StopIteration as stop:
                 self._finish(stop.value)
                 return
+            except ContinueAsNewRequested as request:
+                self._finish(request.command)
+                return
             except (NonDeterminismError, CacheMismatch):
                 raise
             except Exception as exc:
@@ -348,7 +352,7 @@ class WorkflowInstance:
         index = len(self.yielded)
         step = self._step(index)
         if isinstance(cmd, SideEffectCommand) and step is None:
-            cmd.value = to_json_compatible(cmd.fn())  # runs live only; exceptions go to the yield
+            cmd.value = _side_effect_value(cmd)  # runs live only; exceptions go to the yield
         self._take_step(cmd)
         if not isinstance(cmd, SideEffectCommand):
             return None
@@ -559,6 +563,20 @@ class WorkflowInstance:
     @property
     def now(self) -> datetime:
         return self.ctx.now()
+
+
+def _side_effect_value(cmd: SideEffectCommand[Any]) -> Any:
+    """Run a side effect live; its value as JSON. Without a declared type only JSON data is taken,
+    because a replay would hand back the JSON form, not the object the live run saw."""
+    value = cmd.fn()
+    data = to_json_compatible(value)
+    if is_untyped(cmd.result_annotation) and data is not value:
+        kind = type(value).__qualname__
+        raise TypeError(
+            f"side_effect returned a {kind}, but it has no declared type, so a replay would return "
+            f"its JSON form instead; pass result_type={kind} (or annotate the function's return type)"
+        )
+    return data
 
 
 def _check_bind(fn: Any, args: list[Any]) -> None:
