@@ -169,10 +169,14 @@ class WorkflowInstance:
             self.ctx._now = start
         self.ctx._replaying = len(self.table) > 0
         try:
-            self._obj = self.definition.cls()
             args = decode_args(
                 self.definition.run, self._arguments, skip=2, where=f"workflow {self.definition.name!r}"
             )
+        except PayloadError as exc:  # the same input fails the same way on every retry
+            self._fail(exc, non_retryable=True)
+            return
+        try:
+            self._obj = self.definition.cls()
             gen = self._obj.run(self.ctx, *args)
         except Exception as exc:
             self._fail(exc)
@@ -197,9 +201,11 @@ class WorkflowInstance:
         self.new_commands.append(command)
         self.close()
 
-    def _fail(self, exc: BaseException) -> None:
+    def _fail(self, exc: BaseException, *, non_retryable: bool = False) -> None:
         self._waiting = None
         self.terminal = fail_workflow_command(exc)
+        if non_retryable:
+            self.terminal["non_retryable"] = True
         self.new_commands = [self.terminal]
         self.close()
 
@@ -503,8 +509,18 @@ class WorkflowInstance:
             bound = decode_args(handler.fn, args, skip=1, where=f"{kind} {name!r}")
             _check_bind(handler.fn, bound)
         except (PayloadError, TypeError) as exc:
-            if not self.ctx._replaying:
-                logger.warning("workflow %s ignored %s %r: %s", self.definition.name, kind, name, exc)
+            if not self.ctx._replaying:  # documented in docs/workflows.md: the signal is dropped
+                info = self.ctx.info
+                logger.warning(
+                    "workflow %s (id %s, run %s) dropped %s %r: its payload does not fit the handler: %s",
+                    self.definition.name,
+                    info.workflow_id,
+                    info.run_id,
+                    kind,
+                    name,
+                    exc,
+                    extra={"workflow_id": info.workflow_id, "run_id": info.run_id},
+                )
             return
         try:
             handler.fn(self._obj, *bound)
