@@ -126,8 +126,9 @@ class TypeRenderer:
         try:
             return self.value(value)
         except StubError:
+            name = where.rpartition(" ")[2].strip("'")
             self.notes.append(
-                f"{where.rpartition(' ')[2]} = DEFAULT: the worker applies its default {value!r}"
+                f"{name} = DEFAULT: the worker applies its own default, {value!r} (no source form)"
             )
             return self.helper("DEFAULT")
 
