@@ -25,7 +25,9 @@ _ABOUT = (
 )
 # What pydantic's lax mode accepts for these types, beyond the strict JSON Schema formats: the
 # contract must not reject a value the converter takes (nor take one the converter rejects).
-_DECIMAL_TEXT = r"^\s*[+-]?(\d(_?\d)*(\.(\d(_?\d)*)?)?|\.\d(_?\d)*)([eE][+-]?\d+)?\s*$"
+# Decimal: Python's decimal syntax after pydantic drops underscores and surrounding whitespace.
+_DIGITS = r"_*\d[\d_]*"
+_DECIMAL_TEXT = rf"^\s*[+-]?({_DIGITS}(\.[\d_]*)?|_*\.[\d_]*\d[\d_]*)([eE][+-]?{_DIGITS})?\s*$"
 _DATETIME_TEXT = (
     r"^(\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?([Zz]|[+-]\d{2}(:?\d{2})?)?)?"
     r"|[+-]?\d+(\.\d+)?)$"
