@@ -4,6 +4,7 @@ that follows the contract, and every payload on the wire checked against the gen
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import sys
 import uuid
@@ -15,14 +16,18 @@ from typing import Any
 
 import jsonschema_rs
 import pytest
-from shop import workflows as shop
-from shop.models import Address, Card, Customer, LineItem, OrderSummary, Page, Transfer
 
 from durable_workflow import Client, WorkflowHandle
 from durable_workflow.errors import PayloadError
 from durable_workflow.payloads import DEFAULT_CONVERTER, from_json_compatible, to_json_compatible
 from durable_workflow.stubs import generate
 from durable_workflow.worker import Worker
+
+# The shop package is found through this test directory, so to mypy these are simply `Any`.
+shop: Any = importlib.import_module("shop.workflows")
+models: Any = importlib.import_module("shop.models")
+Address, Card, Customer, LineItem = models.Address, models.Card, models.Customer, models.LineItem
+OrderSummary, Page, Transfer = models.OrderSummary, models.Page, models.Transfer
 
 QUEUE = "shop"
 ACTIVITIES = [shop.price_lines, shop.charge, shop.ship]
@@ -74,7 +79,7 @@ async def wait_for_approval_wait(handle: WorkflowHandle[Any]) -> None:
 async def test_aliased_models_round_trip_through_the_workflow_and_activities(
     client: Client, generated: Any, contract: dict[str, Any]
 ) -> None:
-    stub = client.workflow(generated.ShopWorkflow, workflow_id="shop-1", task_queue=QUEUE)
+    stub: Any = client.workflow(generated.ShopWorkflow, workflow_id="shop-1", task_queue=QUEUE)
     handle = await stub.start("shop-1", CUSTOMER, LINES, express=True)
     async with Worker(client, task_queue=QUEUE, workflows=[shop.ShopWorkflow], activities=ACTIVITIES):
         await wait_for_approval_wait(handle)
