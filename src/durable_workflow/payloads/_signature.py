@@ -65,19 +65,27 @@ def check_wire_signature(func: Callable[..., Any], *, skip: int, where: str) -> 
 
 
 def bind_arguments(
-    func: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any], *, skip: int, where: str
+    func: Callable[..., Any],
+    args: Sequence[Any],
+    kwargs: Mapping[str, Any],
+    *,
+    skip: int,
+    where: str,
+    trusted: bool = False,
 ) -> list[Any]:
     """The positional list the wire carries for a call ``func(*args, **kwargs)``.
 
     The one argument binder of every typed call (activities, child workflows, stubs, schedules,
     handle messages). Parameters not passed are left off the end of the list, so the worker
     applies its own defaults; a default is written only when a later argument needs its slot.
-    Trailing `DEFAULT` values are dropped the same way.
+    Trailing `DEFAULT` values are dropped the same way. ``trusted`` skips the signature check
+    of a plain positional call (workflow code, where it runs on every replay and the type
+    checker has seen the call).
 
     Raises:
         TypeError: the arguments do not fit the signature (naming ``where``).
     """
-    if not kwargs and not any(arg is DEFAULT for arg in args):
+    if trusted and not kwargs and not any(arg is DEFAULT for arg in args):
         return list(args)
     signature = inspect.signature(inspect.unwrap(func))
     params = list(signature.parameters.values())[skip:]

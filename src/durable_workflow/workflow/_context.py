@@ -102,7 +102,9 @@ class ActivityStub(Generic[P, R]):
         self._options = options
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> ActivityCommand[R]:
-        positional = bind_arguments(self._fn, args, kwargs, skip=0, where=f"activity {self._type!r}")
+        positional = bind_arguments(
+            self._fn, args, kwargs, skip=0, where=f"activity {self._type!r}", trusted=True
+        )
         return ActivityCommand(
             self._type, positional, result_annotation=return_annotation(self._fn), **self._options
         )
