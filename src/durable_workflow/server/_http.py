@@ -25,6 +25,7 @@ from durable_workflow.server._cluster import (
     server_capabilities,
 )
 from durable_workflow.server._engine import Engine, EngineError
+from durable_workflow.server._paths import decode_path_params
 
 __all__ = ["Call", "ServerState", "Spec", "api_route", "control_plane_object", "error_response"]
 
@@ -313,6 +314,7 @@ def api_route(path: str, methods: list[str], spec: Spec, handler: Handler) -> Ro
     """Wrap a handler in the pipeline and mount it under ``/api``."""
 
     async def endpoint(request: Request) -> Response:
+        decode_path_params(request.scope)
         state: ServerState = request.app.state.server
         body = await _read_body(request, spec, state)
         if isinstance(body, Response):
