@@ -123,3 +123,26 @@ def test_keywords_bind_to_positions_with_the_gap_filled_by_its_default() -> None
     [command] = replay(Keywords, History("keywords"))
     assert command["type"] == "schedule_activity"
     assert decode(command["arguments"]) == [5, 1, 9]
+
+
+@workflow.defn(name="handler-continues")
+class HandlerContinues:
+    def __init__(self) -> None:
+        self.ctx: WorkflowContext | None = None
+
+    @workflow.signal("restart")
+    def restart(self) -> None:
+        assert self.ctx is not None
+        self.ctx.continue_as_new()
+
+    def run(self, ctx: WorkflowContext) -> Generator[Any, Any, None]:
+        self.ctx = ctx
+        yield ctx.wait_condition(lambda: False)
+
+
+def test_continue_as_new_from_a_signal_handler_fails_the_run_clearly() -> None:
+    h = History("handler-continues")
+    h.signal("restart")
+    [command] = replay(HandlerContinues, h)
+    assert command["type"] == "fail_workflow"
+    assert "signal handler 'restart' called ctx.continue_as_new(); only run can" in command["message"]

@@ -527,6 +527,9 @@ class WorkflowInstance:
         except Exception as exc:
             self._fail(exc)
             return
+        except ContinueAsNewRequested:
+            self._fail(RuntimeError(f"{kind} handler {name!r} called ctx.continue_as_new(); only run can"))
+            return
         self._recheck_wait()
 
     def receiver_arguments(self, event: Mapping[str, Any]) -> list[Any]:
