@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from durable_workflow import activity, workflow
+from durable_workflow import Client, WorkflowFailed, activity, workflow
 from durable_workflow.payloads import DataConverter
+from durable_workflow.worker import Worker
 from durable_workflow.workflow import WorkflowContext
 from tests.workflow._histories import History, decode
 
@@ -146,3 +147,12 @@ def test_continue_as_new_from_a_signal_handler_fails_the_run_clearly() -> None:
     [command] = replay(HandlerContinues, h)
     assert command["type"] == "fail_workflow"
     assert "signal handler 'restart' called ctx.continue_as_new(); only run can" in command["message"]
+
+
+async def test_the_server_records_the_start_decode_failure_as_non_retryable(client: Client) -> None:
+    handle = await client.start_workflow("typed-start", "typed", "bad-input", [{"order_id": "o"}])
+    async with Worker(client, task_queue="typed", workflows=[TypedStart]):
+        with pytest.raises(WorkflowFailed, match="parameter 'order': field 'total'"):
+            await handle.result(timeout=30)
+    [failed] = [e for e in await handle.history() if e["event_type"] == "WorkflowFailed"]
+    assert failed["payload"]["non_retryable"] is True

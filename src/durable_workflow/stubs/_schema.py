@@ -96,6 +96,8 @@ def arguments_schema(params: Sequence[Param], where: str) -> dict[str, Any]:
     """The schema of the positional argument array: one ``prefixItems`` entry per parameter."""
     if not params:
         return {"$schema": DIALECT, "type": "array", "maxItems": 0}
+    for param in params:  # fails naming the parameter, before the combined schema is built
+        _json_schema(param.annotation, "validation", f"{where} parameter {param.name!r}")
     types = tuple(p.annotation for p in params)
     schema = _json_schema(tuple[types], "validation", where)  # type: ignore[valid-type]
     items: list[dict[str, Any]] = schema["prefixItems"]
