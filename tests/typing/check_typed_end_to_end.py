@@ -16,6 +16,7 @@ from pydantic.alias_generators import to_camel
 from typing_extensions import assert_type
 
 from durable_workflow import Client, UpdateResult, WorkflowHandle, activity, sync, workflow
+from durable_workflow.stubs import DEFAULT, WorkflowStubHandle, workflow_stub
 from durable_workflow.workflow import ActivityCommand, WorkflowContext
 
 
@@ -175,3 +176,39 @@ def keyword_arguments(ctx: WorkflowContext, address: Address) -> Generator[Any, 
     assert_type(shipped, str)
     ctx.activity(ship)(address, express="yes")  # type: ignore[arg-type]
     ctx.activity(ship)(address, colour="red")  # type: ignore[call-arg]
+
+
+def aliases() -> None:
+    """Item 1: models are built with the names the wire carries (the aliases)."""
+    address = Address(postalCode="1234", care_of="Ada")
+    assert_type(address.postal_code, str)
+    Address(postal_code="1234")  # type: ignore[call-arg]
+
+
+@workflow_stub("order")
+class OrderStub:
+    """Item 7: what the stub generator writes: a `DEFAULT` where a default has no source form."""
+
+    def run(
+        self, ctx: WorkflowContext, /, address: Address, channels: tuple[str, ...] = DEFAULT
+    ) -> Generator[Any, Any, Address]:
+        raise NotImplementedError
+
+
+class OrderStubHandle(WorkflowStubHandle[Address]):
+    result_type = Address
+
+    async def status(self) -> Status:
+        answer: Status = await self._query("status", [], Status)
+        return answer
+
+
+async def stubs(client: Client, address: Address) -> None:
+    stub = client.workflow(OrderStub, workflow_id="o-6", task_queue="q")
+    handle = await stub.start(address)
+    assert_type(handle, WorkflowHandle[Address])
+    typed = OrderStubHandle(handle)
+    assert_type(await typed.result(), Address)
+    assert_type(await typed.status(), Status)
+    await stub.start(address, channels=("web",))
+    await stub.start(address, channels="web")  # type: ignore[arg-type]
