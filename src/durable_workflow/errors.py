@@ -147,7 +147,8 @@ class InvalidResponse(ServerError):
     a redirect, or not the shape the operation expects.
 
     ``reason`` names the problem (``invalid_json_response``, ``response_too_deep``,
-    ``response_too_large``, ``unexpected_redirect``, ``invalid_response_shape``); ``body`` holds
+    ``response_too_large``, ``unexpected_redirect``, ``invalid_response_shape``,
+    ``invalid_content_encoding``); ``body`` holds
     an excerpt of what was received.
     """
 

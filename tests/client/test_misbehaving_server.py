@@ -207,3 +207,11 @@ async def test_result_idles_at_a_bounded_rate_when_polls_return_at_once() -> Non
             await client.get_workflow_handle("w").result(timeout=3)
     polls = [p for _, p in server.requests if p.endswith("/history")]
     assert 5 <= len(polls) <= 30, len(polls)  # an unbounded loop makes thousands
+
+
+async def test_a_body_that_does_not_match_its_content_encoding_is_an_invalid_response() -> None:
+    act = raw(200, b"definitely not gzip", {"content-encoding": "gzip"})
+    async with Misbehaving(always(act)) as server, Client(server.base_url) as client:
+        with pytest.raises(InvalidResponse, match="cannot be decoded") as caught:
+            await client.health()
+    assert caught.value.reason == "invalid_content_encoding"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from durable_workflow.errors import InvalidArgument, InvalidResponse, ServerError, TransportError
+from durable_workflow.worker import _completion
 from durable_workflow.worker._completion import Completions, Delivery, lease_deadline
 
 
@@ -60,7 +61,10 @@ async def test_a_definite_refusal_is_returned() -> None:
     assert await _deliver(Scripted(refusal)) == (Delivery.REFUSED, refusal)
 
 
-async def test_retries_end_with_the_lease(caplog: pytest.LogCaptureFixture) -> None:
+async def test_retries_end_with_the_lease(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_completion, "MIN_RETRY_SECONDS", 0.0)
     post = Scripted(*[TransportError("down")] * 100)
     began = time.monotonic()
     assert await _deliver(post, lease=0.6) == (Delivery.EXPIRED, None)
@@ -68,7 +72,34 @@ async def test_retries_end_with_the_lease(caplog: pytest.LogCaptureFixture) -> N
     assert any("before the task's lease expired" in r.getMessage() for r in caplog.records)
 
 
+async def test_a_lease_that_looks_expired_is_still_tried_for_a_while() -> None:
+    # This machine's clock may run ahead of the server's.
+    post = Scripted(TransportError("down"), TransportError("down"))
+    assert await _deliver(post, lease=-100) == (Delivery.RECORDED, None)
+    assert post.attempts == 3
+
+
 def test_the_lease_deadline_comes_from_the_task() -> None:
     assert lease_deadline({"lease_expires_at": "2030-01-01T00:00:00.000000Z"}) == 1893456000.0
     fallback = lease_deadline({})
     assert 50 < fallback - time.time() <= 60
+
+
+async def test_a_server_that_answers_but_cannot_record_gets_the_lease_renewed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_completion, "MIN_RETRY_SECONDS", 0.0)
+    monkeypatch.setattr(_completion, "_MAX_BACKOFF", 0.02)
+    renewals: list[float] = []
+
+    async def renew() -> float:
+        renewals.append(time.time())
+        return time.time() + 60
+
+    post = Scripted(*[_error(503)] * 10)
+    completions = Completions(post, attempt_timeout=5)
+    outcome = await completions.deliver(
+        "/p", {}, lease_until=time.time() + 0.05, what="task t completion", renew=renew
+    )
+    assert outcome == (Delivery.RECORDED, None)
+    assert post.attempts == 11 and len(renewals) == 1  # renewed once, then far from the end

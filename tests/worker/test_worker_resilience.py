@@ -289,3 +289,22 @@ async def test_a_configuration_error_stops_the_worker_with_a_typed_error() -> No
             worker = Worker(client, task_queue="q", workflows=[Greeter], poll_timeout=1)
             with pytest.raises(NamespaceNotFound):
                 await asyncio.wait_for(worker.run(), 5)
+
+
+async def test_a_token_revoked_while_running_stops_the_worker_with_a_typed_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tests.worker.test_worker_e2e import Greeter
+
+    async with (
+        DevServer(serve_http=False, auth_driver="token", token="right") as server,
+        Client(server.base_url, token="right", transport=server.asgi_transport()) as client,
+    ):
+        worker = Worker(client, task_queue="q", workflows=[Greeter], poll_timeout=1)
+        running = asyncio.create_task(worker.run())
+        await asyncio.sleep(0.3)
+        assert not running.done()
+        client._transport._tokens["worker"] = "revoked"  # as if the server's token was rotated
+        with pytest.raises(Unauthorized):
+            await asyncio.wait_for(running, 10)
+    assert any("stops: workflow poll refused" in r.getMessage() for r in caplog.records)

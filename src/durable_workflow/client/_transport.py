@@ -248,11 +248,20 @@ class Transport:
                 raise self._too_large(response, f"declares {declared} bytes")
             chunks: list[bytes] = []
             size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > cap:
-                    raise self._too_large(response, f"exceeds {cap} bytes")
-                chunks.append(chunk)
+            try:
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > cap:
+                        raise self._too_large(response, f"exceeds {cap} bytes")
+                    chunks.append(chunk)
+            except httpx.DecodingError as exc:
+                raise invalid(
+                    None,
+                    "invalid_content_encoding",
+                    f"the server's HTTP {response.status_code} answer cannot be decoded "
+                    f"(content-encoding {response.headers.get('content-encoding')!r}): {exc}",
+                    status=response.status_code,
+                ) from None
             return Answer(response.status_code, response.headers, b"".join(chunks), response.request)
 
     def _too_large(self, response: httpx.Response, what: str) -> errors.InvalidResponse:

@@ -18,7 +18,15 @@ from durable_workflow.activity import ActivityDefinition, get_definition as get_
 from durable_workflow.client._diagnose import diagnose
 from durable_workflow.client._models import TERMINAL_STATUSES
 from durable_workflow.client._routes import api_path
-from durable_workflow.errors import InvalidResponse, RequestTimeout, ServerError, TransportError
+from durable_workflow.errors import (
+    Forbidden,
+    InvalidResponse,
+    NamespaceNotFound,
+    RequestTimeout,
+    ServerError,
+    TransportError,
+    Unauthorized,
+)
 from durable_workflow.metrics import (
     WORKER_POLL_DURATION,
     WORKER_POLLS,
@@ -128,6 +136,8 @@ class Worker:
         self._loops: list[asyncio.Task[None]] = []
         self._inflight: set[asyncio.Task[None]] = set()
         self._background: asyncio.Task[None] | None = None
+        self._fatal: Exception | None = None
+        self._stop_task: asyncio.Task[None] | None = None
         self._workflow_runner, self._activity_runner = self._runners()
 
     def _runners(self) -> tuple[WorkflowTaskRunner, ActivityTaskRunner]:
@@ -160,9 +170,19 @@ class Worker:
     # ------------------------------------------------------------------ lifecycle
 
     async def run(self) -> None:
-        """Check the server, register, and poll until `stop()` is called."""
+        """Check the server, register, and poll until `stop()` is called.
+
+        Outages are ridden out (see the worker guide); a configuration error (`Unauthorized`,
+        `Forbidden`, `NamespaceNotFound`, `ServerCompatibilityError`, another ``4xx`` at start-up)
+        stops the worker and is raised from here.
+        """
         await self._start()
         await self._serve()
+        self._raise_fatal()
+
+    def _raise_fatal(self) -> None:
+        if self._fatal is not None:
+            raise self._fatal
 
     async def run_until(self, *, workflow_id: str, timeout: float = 60.0, poll_interval: float = 0.2) -> None:
         """Run until the workflow ``workflow_id`` is in a terminal state, then stop.
@@ -175,6 +195,7 @@ class Worker:
         serving = asyncio.create_task(self._serve())
         try:
             await asyncio.wait_for(self._wait_terminal(workflow_id, poll_interval, serving), timeout)
+            self._raise_fatal()
         except asyncio.TimeoutError:
             message = f"workflow {workflow_id!r} did not finish within {timeout} s"
             cause = await diagnose(self.client, workflow_id)
@@ -389,6 +410,12 @@ class Worker:
 
     async def _after_poll_error(self, kind: str, exc: Exception, failures: int) -> None:
         if isinstance(exc, ServerError) and await self._reregister_if_forgotten(exc):
+            return
+        if isinstance(exc, (Unauthorized, Forbidden, NamespaceNotFound)) and self._fatal is None:
+            # Retrying cannot fix a revoked token or a deleted namespace: stop and say so.
+            logger.error("worker %s stops: %s poll refused: %s", self.worker_id, kind, exc)
+            self._fatal = exc
+            self._stop_task = asyncio.create_task(self.stop())
             return
         delay = min(10.0, 0.5 * 2 ** min(failures - 1, 5))
         logger.warning("%s poll failed (%r); retrying in %.1f s", kind, exc, delay)
