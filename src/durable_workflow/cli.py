@@ -77,6 +77,12 @@ def add_start_dev_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--activity-lease-seconds", type=float, default=300.0, help="activity-task lease")
     parser.add_argument("--max-body-bytes", type=int, default=2 * 1024 * 1024, help="request body limit")
+    parser.add_argument(
+        "--durability",
+        choices=("normal", "full"),
+        default=_env("DW_DEV_DURABILITY") or "normal",
+        help="normal: acknowledged work survives a killed process; full: also power loss (fsync per commit)",
+    )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
 
 
@@ -108,6 +114,7 @@ def run_start_dev(args: argparse.Namespace) -> int:
             long_poll_timeout=args.long_poll_timeout,
             workflow_task_lease_seconds=args.workflow_task_lease_seconds,
             activity_lease_seconds=args.activity_lease_seconds,
+            durability=args.durability,
         )
     except ValueError as exc:
         print(f"durable-workflow: {exc}", file=sys.stderr)
