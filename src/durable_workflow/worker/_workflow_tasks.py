@@ -109,6 +109,7 @@ class WorkflowTaskRunner:
             {**fence, "commands": commands},
             lease_until=lease_until,
             what=f"workflow task {task_id} completion",
+            renew=lambda: self._renew(task_id, fence),
         )
         if delivery is not Delivery.RECORDED:
             self.cache.pop(run_id)
@@ -124,6 +125,13 @@ class WorkflowTaskRunner:
             self.cache.pop(run_id)
         logger.info("workflow task %s completed: %s", task_id, [c.get("type") for c in commands])
         return "completed"
+
+    async def _renew(self, task_id: str, fence: dict[str, Any]) -> float | None:
+        """Heartbeat the workflow task's lease; its new expiry."""
+        answer = await self._post(api_path("worker", "workflow-tasks", task_id, "heartbeat"), dict(fence))
+        return (
+            lease_deadline(answer) if isinstance(answer, Mapping) and answer.get("lease_expires_at") else None
+        )
 
     def _warn_unserved_activities(self, task: Mapping[str, Any], commands: list[dict[str, Any]]) -> None:
         """WARN when the workflow schedules an activity on this worker's queue that it lacks."""
