@@ -84,6 +84,12 @@ def add_start_dev_arguments(parser: argparse.ArgumentParser) -> None:
         help="normal: acknowledged work survives a killed process; full: also power loss (fsync per commit)",
     )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    parser.add_argument(
+        "--wire-generation",
+        choices=("current", "seed"),
+        default=_env("DW_WIRE_GENERATION") or "current",
+        help="'seed' pins the server to worker protocol 1.1 and the Avro wrapper (env DW_WIRE_GENERATION)",
+    )
 
 
 def run_start_dev(args: argparse.Namespace) -> int:
@@ -115,6 +121,7 @@ def run_start_dev(args: argparse.Namespace) -> int:
             long_poll_timeout=args.long_poll_timeout,
             workflow_task_lease_seconds=args.workflow_task_lease_seconds,
             activity_lease_seconds=args.activity_lease_seconds,
+            wire_generation=args.wire_generation,
             durability=args.durability,
         )
     except ValueError as exc:
@@ -181,7 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``durable-workflow`` console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # A delegated command's options (``stubs --help``) look unknown to this parser: pass them on.
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not hasattr(args, "rest"):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if unknown:
+        args.rest = [*unknown, *args.rest]
     func: Callable[[argparse.Namespace], int] = args.func
     return func(args)
 

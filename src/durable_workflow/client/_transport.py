@@ -93,6 +93,8 @@ class Transport:
         self.timeout = timeout
         self.metrics = metrics
         self.retry_policy = retry_policy
+        #: The worker protocol version sent on worker-plane calls; negotiation may raise it.
+        self.worker_protocol_version = WORKER_PROTOCOL_VERSION
         self.max_response_bytes = max_response_bytes
         self._tokens: dict[Plane, str | None] = {"control": control_token, "worker": worker_token}
         self._api = self.base_url + "/api"
@@ -120,7 +122,7 @@ class Transport:
         if plane == "control":
             headers["X-Durable-Workflow-Control-Plane-Version"] = CONTROL_PLANE_VERSION
         else:
-            headers["X-Durable-Workflow-Protocol-Version"] = WORKER_PROTOCOL_VERSION
+            headers["X-Durable-Workflow-Protocol-Version"] = self.worker_protocol_version
         token = self._tokens[plane]
         if token:
             headers["Authorization"] = f"Bearer {token}"

@@ -226,6 +226,7 @@ class Worker:
                 logger.warning("worker %s cancelled %d task(s) at shutdown", self.worker_id, len(still))
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.cache.clear()
+        await self._deregister()
         self._stopped.set()
         if self._background is not None and self._background is not asyncio.current_task():
             await asyncio.gather(self._background, return_exceptions=True)
@@ -249,6 +250,7 @@ class Worker:
             try:
                 info = await self.client._transport.request("GET", "/cluster/info", plane="control")
                 self._features = check_cluster_info(info)
+                await self.client.negotiate(info)
                 await self._register()
                 break
             except (ServerError, TransportError) as exc:
@@ -301,6 +303,17 @@ class Worker:
             await asyncio.sleep(poll_interval)
 
     # ------------------------------------------------------------------ registration and heartbeats
+
+    async def _deregister(self) -> None:
+        """Say goodbye to a current-generation server, so it hands our leases on at once."""
+        generation = self.client._generation
+        if generation is None or generation.name != "current":
+            return
+        path = api_path("worker", "registrations", self.worker_id)
+        try:
+            await self.client._transport.request("DELETE", path, plane="worker", retry=False)
+        except Exception as exc:  # e.g. 404 worker_not_found: already gone
+            logger.debug("worker %s deregistration: %r", self.worker_id, exc)
 
     async def _post(self, path: str, body: dict[str, Any], timeout: float | None = None) -> Any:
         return await self.client._transport.request("POST", path, plane="worker", json=body, timeout=timeout)

@@ -97,6 +97,11 @@ class EngineOps:
         async with self.engine.op():
             self.engine.directory.deregister_worker(namespace, worker_id)
 
+    async def release_worker(self, namespace: str, worker_id: str) -> int:
+        """A worker's goodbye: deregister it and hand its leased workflow tasks on; returns how many."""
+        async with self.engine.op():
+            return self.engine.release_worker(namespace, worker_id)
+
     async def register_worker(self, namespace: str, body: dict[str, Any], worker_id: str) -> Worker:
         async with self.engine.op():
             return self.engine.directory.register_worker(namespace, body, worker_id)
