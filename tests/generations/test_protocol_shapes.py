@@ -80,12 +80,12 @@ async def test_cluster_info_is_exact_about_each_generation(http: httpx.AsyncClie
         assert protocol["version"] == "1.20"
         assert caps["update_validation_tasks"] is False  # not done here, so said false
         assert "open_condition_wait" in caps["supported_workflow_task_commands"]
+        assert caps["sticky_execution"]["supported"] is True
     else:
         assert protocol["version"] == "1.1"
-        assert "update_validation_tasks" not in caps
+        assert "update_validation_tasks" not in caps and "sticky_execution" not in caps
     assert caps["query_tasks"] is True and caps["response_compression"] == []
     assert "cooperative_cancellation" not in caps and "worker_deregistration_fencing" not in caps
-    assert "sticky_execution" not in caps
 
 
 @pytest.mark.parametrize("version", ["1.0", "1.1", "1.13", "1.19", "1.20"])

@@ -6,6 +6,7 @@ import socket
 from typing import Any
 
 from durable_workflow.server._engine import EngineConfig
+from durable_workflow.server._engine._sticky import capability as sticky_capability
 
 __all__ = [
     "CONTROL_PLANE_VERSION",
@@ -58,7 +59,11 @@ def server_capabilities(config: EngineConfig) -> dict[str, Any]:
     """The worker-plane capabilities: what this server does, and false for what it does not."""
     current = config.wire_generation != "seed"
     commands = [*_COMMANDS, "open_condition_wait"] if current else list(_COMMANDS)
-    extra: dict[str, Any] = {"update_validation_tasks": False} if current else {}
+    extra: dict[str, Any] = (
+        {"update_validation_tasks": False, "sticky_execution": sticky_capability(config.sticky)}
+        if current
+        else {}
+    )
     return {
         "long_poll_timeout": _number(config.long_poll_timeout),
         "supported_workflow_task_commands": commands,

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from durable_workflow.server._clock import Clock
@@ -33,6 +33,7 @@ from durable_workflow.server._engine._model import (
     from_doc,
     to_doc,
 )
+from durable_workflow.server._engine._sticky import StickyPolicy
 from durable_workflow.server._engine._working_set import (
     AliasIndex,
     Participant,
@@ -80,6 +81,7 @@ class EngineConfig:
     #: "current" serves both generations and advertises worker protocol 1.20; "seed" pins the
     #: server to the seed generation (worker protocol 1.0/1.1, the Avro generic wrapper).
     wire_generation: str = "current"
+    sticky: StickyPolicy = field(default_factory=StickyPolicy)
 
 
 class EngineBase:

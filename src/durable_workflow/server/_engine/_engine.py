@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from durable_workflow.server._engine import _sticky as sticky
 from durable_workflow.server._engine._interact import InteractMixin
 from durable_workflow.server._engine._model import ActivityExecution, Run, Timer, WorkflowTask
 from durable_workflow.server._engine._workers import AdminMixin
@@ -32,7 +33,9 @@ class Engine(InteractMixin, AdminMixin):
         for task in self.live_items("workflow_task"):
             if task.status == "leased" and (task.lease_expires_at or 0) <= now:
                 self.expire_workflow_task(task)
-            elif task.status == "ready" and last < task.available_at <= now:
+            elif task.status == "ready" and (
+                last < task.available_at <= now or last < (self.sticky_hold_end(task) or 0) <= now
+            ):
                 self.notify(("wf", task.namespace, task.task_queue))
         for act in self.live_items("activity"):
             if not act.is_open:
@@ -55,6 +58,11 @@ class Engine(InteractMixin, AdminMixin):
                 query.status, query.lease_owner = "ready", None
                 self.notify(("query", query.namespace, query.task_queue))
 
+    def sticky_hold_end(self, task: WorkflowTask) -> float | None:
+        """When a ready task stops being reserved for its run's sticky owner (pollers wake then)."""
+        run = self.runs.get(task.run_id)
+        return None if run is None else sticky.hold_ends_at(run, task, self.config.sticky)
+
     def next_due(self, now: float) -> float | None:
         times = [
             self.item_due(obj, now)
@@ -74,7 +82,10 @@ class Engine(InteractMixin, AdminMixin):
         if isinstance(obj, WorkflowTask):
             if obj.status == "leased":
                 return obj.lease_expires_at
-            return obj.available_at if obj.status == "ready" and obj.available_at > now else None
+            if obj.status != "ready":
+                return None
+            hold = self.sticky_hold_end(obj)
+            return _earliest(tuple(t for t in (obj.available_at, hold) if t is not None and t > now))
         if isinstance(obj, ActivityExecution):
             return _earliest(self._activity_due_times(obj, now)) if obj.is_open else None
         if isinstance(obj, Timer):

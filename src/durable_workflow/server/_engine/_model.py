@@ -180,6 +180,11 @@ class Run(Doc):
     open_task_id: str | None = None
     failure: dict[str, Any] | None = None
     continued_to_run_id: str | None = None
+    # Sticky execution (routing metadata only, see _sticky.py): the owner, until when, and the
+    # last history sequence delivered to it (its retained point).
+    sticky_worker_id: str | None = None
+    sticky_until: float | None = None
+    sticky_sequence: int = 0
 
     @property
     def key(self) -> str:
@@ -207,6 +212,10 @@ class WorkflowTask(Doc):
     workflow_update_id: str | None = None
     repair_count: int = 0
     reason: str | None = None
+    #: cold_replay / forced_cold_replay / sticky_hit_expected, decided at claim time.
+    sticky_replay_mode: str | None = None
+    #: The highest history sequence this task's claim and pages delivered.
+    delivered_sequence: int = 0
 
     @property
     def key(self) -> str:

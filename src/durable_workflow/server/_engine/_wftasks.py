@@ -6,6 +6,7 @@ import base64
 import binascii
 from typing import Any
 
+from durable_workflow.server._engine import _sticky as sticky
 from durable_workflow.server._engine._commands import CommandsMixin
 from durable_workflow.server._engine._errors import EngineError, RecordedRefusal, invalid
 from durable_workflow.server._engine._model import Run, Worker, WorkflowTask
@@ -110,6 +111,7 @@ class WorkflowTasksMixin(CommandsMixin):
             for t in candidates
             if not self.runs[t.run_id].is_terminal
             and (not types or self.runs[t.run_id].workflow_type in types)
+            and not self.held_for_another(t, worker, now)
         ]
         if not candidates:
             return None
@@ -119,17 +121,33 @@ class WorkflowTasksMixin(CommandsMixin):
         task.lease_expires_at = now + self.config.workflow_task_lease_seconds
         task.attempt_count += 1
         task.poll_request_id = poll_request_id if isinstance(poll_request_id, str) else None
-        self.save(task)
         run = self.runs[task.run_id]
+        task.sticky_replay_mode = sticky.replay_mode(run, worker.worker_id, now)
+        self.save(task)
         if run.status in ("pending", "waiting"):
             run.status = "running"
             self.save(run)
         return self.workflow_task_body(task, page_size)
 
+    def held_for_another(self, task: WorkflowTask, worker: Worker, now: float) -> bool:
+        """Is this ready task still reserved for the run's sticky owner, a live other worker?"""
+        run = self.runs[task.run_id]
+        ends = sticky.hold_ends_at(run, task, self.config.sticky)
+        if ends is None or ends <= now or run.sticky_worker_id == worker.worker_id:
+            return False
+        owner = self.workers.get(f"{task.namespace}/{run.sticky_worker_id}")
+        return sticky.owner_usable(owner, owner is not None and self.worker_fresh(owner))
+
     def workflow_task_body(self, task: WorkflowTask, page_size: int | None) -> dict[str, Any]:
         run = self.runs[task.run_id]
-        events = self.storage.events(run.run_id, 0, page_size)
+        warm = task.sticky_replay_mode == sticky.STICKY_HIT_EXPECTED and run.sticky_sequence > 0
+        after = run.sticky_sequence if warm else 0
+        events = self.storage.events(run.run_id, after, page_size)
         has_more = page_size is not None and events and events[-1].sequence < run.last_sequence
+        delivered = events[-1].sequence if events else after
+        if delivered > task.delivered_sequence:
+            task.delivered_sequence = delivered
+            self.save(task)
         body: dict[str, Any] = {
             "task_id": task.task_id,
             "workflow_id": run.workflow_id,
@@ -153,6 +171,10 @@ class WorkflowTasksMixin(CommandsMixin):
         for name in _RESUME_FIELDS:
             body.setdefault(name, None)
         body["workflow_wait_kind"] = "update" if task.workflow_update_id else run.wake_reason
+        if self.config.wire_generation != "seed":
+            body["sticky_replay_mode"] = task.sticky_replay_mode or sticky.COLD_REPLAY
+            body["sticky_worker_id"] = run.sticky_worker_id
+            body["sticky_until"] = iso(run.sticky_until) if run.sticky_until is not None else None
         return body
 
     # -- fencing -----------------------------------------------------------------------------
@@ -227,6 +249,10 @@ class WorkflowTasksMixin(CommandsMixin):
         task.available_at = self.clock.now()
         task.repair_count += 1
         self.save(task)
+        run = self.runs.get(task.run_id)
+        if run is not None and run.sticky_worker_id is not None:
+            sticky.clear(run)  # the owner lost its lease: whoever claims next replays cold
+            self.save(run)
         self.notify(("wf", task.namespace, task.task_queue))
 
     # -- follow-ups --------------------------------------------------------------------------
@@ -241,6 +267,9 @@ class WorkflowTasksMixin(CommandsMixin):
         task, run = self.guard_workflow_task(namespace, task_id, owner, attempt)
         events = self.storage.events(run.run_id, after, min(max(size, 1), HISTORY_PAGE_MAX))
         more = bool(events) and events[-1].sequence < run.last_sequence
+        if events and events[-1].sequence > task.delivered_sequence:
+            task.delivered_sequence = events[-1].sequence
+            self.save(task)
         return {
             "task_id": task_id,
             "workflow_task_attempt": task.attempt_count,
@@ -285,6 +314,7 @@ class WorkflowTasksMixin(CommandsMixin):
         run.task_failures = 0
         run.last_progress_at = self.clock.now()
         self.apply_commands(run, task, commands)
+        self.adopt_sticky_claim(run, task, body.get("sticky_cache"))
         if not run.is_terminal:
             if task.workflow_update_id is None and run.batch:
                 run.wake_pending = False
@@ -303,6 +333,13 @@ class WorkflowTasksMixin(CommandsMixin):
             "reason": None,
         }
 
+    def adopt_sticky_claim(self, run: Run, task: WorkflowTask, claim: Any) -> None:
+        if self.config.wire_generation == "seed":
+            return
+        owner = self.workers.get(f"{run.namespace}/{task.lease_owner}")
+        sticky.record_claim(run, task, claim, owner, self.clock.now(), self.config.sticky)
+        self.save(run)
+
     def fail_workflow_task(self, namespace: str, task_id: str, body: dict[str, Any]) -> dict[str, Any]:
         owner, attempt = _fence_fields(body)
         failure = body.get("failure")
@@ -311,6 +348,7 @@ class WorkflowTasksMixin(CommandsMixin):
         task, run = self.guard_workflow_task(namespace, task_id, owner, attempt)
         self.close_task(task, "failed")
         task.reason = failure["message"]
+        sticky.clear(run)
         run.task_failures += 1
         delay = min(
             self.config.workflow_task_retry_max_seconds,
