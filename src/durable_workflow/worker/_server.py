@@ -27,6 +27,8 @@ class ServerFeatures:
     version: str | None
     query_tasks: bool
     long_poll_timeout: float | None
+    #: The server routes a run's tasks to the worker that holds it (protocol 1.18+).
+    sticky_execution: bool = False
 
 
 def _fail(problem: str) -> ServerCompatibilityError:
@@ -75,7 +77,12 @@ def check_cluster_info(info: Any) -> ServerFeatures:
         version=str(version) if version is not None else None,
         query_tasks=caps.get("query_tasks") is True,
         long_poll_timeout=long_poll_seconds if long_poll_seconds and long_poll_seconds > 0 else None,
+        sticky_execution=_supported(caps.get("sticky_execution")),
     )
+
+
+def _supported(entry: Any) -> bool:
+    return isinstance(entry, Mapping) and entry.get("supported") is True
 
 
 def definition_fingerprint(definition: WorkflowDefinition) -> str:

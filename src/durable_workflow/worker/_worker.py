@@ -37,6 +37,7 @@ from durable_workflow.workflow import (
     WorkflowDefinition,
     get_definition as get_workflow_definition,
 )
+from durable_workflow.workflow._cache import DEFAULT_MAX_BYTES as DEFAULT_CACHE_BYTES
 
 if TYPE_CHECKING:
     from durable_workflow.client import Client
@@ -75,8 +76,11 @@ class Worker:
         max_concurrent_activity_tasks: how many activities run at once.
         shutdown_timeout: seconds `stop()` waits for in-flight tasks before cancelling them.
         metrics: recorder for worker metrics (default: the client's).
-        workflow_cache_size: live workflow instances kept between tasks (0 disables caching).
+        workflow_cache_size: live workflow instances kept between tasks (0 disables caching); on
+            a server that advertises sticky execution this is the sticky cache, and the server
+            sends a cached run's next task here with only the events the worker has not seen.
         heartbeat_interval: seconds between worker heartbeats (the server may advertise another).
+        workflow_cache_max_bytes: bound on the estimated bytes the cached instances retain.
     """
 
     __module__ = "durable_workflow"
@@ -97,6 +101,7 @@ class Worker:
         metrics: MetricsRecorder | None = None,
         workflow_cache_size: int = 1000,
         heartbeat_interval: float = 60.0,
+        workflow_cache_max_bytes: int = DEFAULT_CACHE_BYTES,
     ) -> None:
         _check_options(task_queue, max_concurrent_workflow_tasks, max_concurrent_activity_tasks)
         if poll_timeout < 0 or shutdown_timeout < 0 or heartbeat_interval <= 0:
@@ -113,7 +118,7 @@ class Worker:
         self.metrics: MetricsRecorder = metrics if metrics is not None else client.metrics
         self.workflows = _index_workflows(workflows)
         self.activities = _index_activities(activities)
-        self.cache = WorkflowCache(workflow_cache_size)
+        self.cache = WorkflowCache(workflow_cache_size, workflow_cache_max_bytes)
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=max_concurrent_activity_tasks, thread_name_prefix="durable-workflow-activity"
         )
@@ -135,6 +140,7 @@ class Worker:
             converter=self.client.converter,
             workflows=self.workflows,
             cache=self.cache,
+            build_id=self.build_id,
         )
         activities = ActivityTaskRunner(
             post=self._post,
@@ -212,6 +218,7 @@ class Worker:
         self._features = check_cluster_info(info)
         await self.client.negotiate(info)
         await self._register()
+        self._workflow_runner.sticky = self._sticky_wanted()
         self._started = True
 
     async def _serve(self) -> None:
@@ -268,8 +275,16 @@ class Worker:
                 name: definition_fingerprint(d) for name, d in sorted(self.workflows.items())
             },
         }
-        if self._features.query_tasks:
-            body["capabilities"] = ["query_tasks"]
+        capabilities = [
+            name
+            for name, wanted in (
+                ("query_tasks", self._features.query_tasks),
+                ("sticky_execution", self._sticky_wanted()),
+            )
+            if wanted
+        ]
+        if capabilities:
+            body["capabilities"] = capabilities
         if self.build_id:
             body["build_id"] = self.build_id
         body["max_concurrent_workflow_tasks"] = self.max_concurrent_workflow_tasks
@@ -277,6 +292,14 @@ class Worker:
         body["task_slots"] = self._task_slots()
         body["process_metrics"] = process_metrics()
         return body
+
+    def _sticky_wanted(self) -> bool:
+        return self._features.sticky_execution and self.cache.enabled
+
+    def sticky_cache_metrics(self) -> dict[str, int]:
+        """Counters of the sticky cache: ``hit``, ``miss``, ``eviction``, ``forced_cold_replay``,
+        and its size: ``entries``, ``history_bytes`` (estimated bytes the cached instances retain)."""
+        return self.cache.metrics()
 
     def _task_slots(self) -> dict[str, int]:
         busy = {"workflow": 0, "activity": 0}

@@ -20,6 +20,7 @@ from durable_workflow.workflow import (
     handle_update,
     run_workflow_task,
 )
+from durable_workflow.workflow._replay import is_complete, new_events
 
 __all__ = ["WorkflowTaskRunner"]
 
@@ -39,6 +40,12 @@ AMBIGUOUS_REASONS = frozenset(
         "workflow_task_attempt_mismatch",
     }
 )
+#: The page token of the whole history (base64 of "0"): a cold fetch when a warm task finds no state.
+COLD_TOKEN = "MA=="
+#: Replay modes in which the server expected this worker to hold the run's state.
+STICKY_MODES = frozenset({"sticky_hit_expected", "forced_cold_replay"})
+STICKY_TTL_SECONDS = 300
+_CLAIM_METRICS = ("hit", "miss", "eviction", "forced_cold_replay")
 QUERY_FINAL_REASONS = frozenset(
     {"lease_expired", "query_task_not_found", "query_task_not_leased", "query_task_timed_out"}
 )
@@ -86,8 +93,12 @@ class WorkflowTaskRunner:
         converter: DataConverter,
         workflows: Mapping[str, WorkflowDefinition],
         cache: WorkflowCache,
+        build_id: str | None = None,
     ) -> None:
         self._post = post
+        self.build_id = build_id
+        #: Set once the server advertised sticky execution and the worker registered for it.
+        self.sticky = False
         self.worker_id = worker_id
         self.task_queue = task_queue
         self.namespace = namespace
@@ -111,8 +122,12 @@ class WorkflowTaskRunner:
             await self._fail(task_id, fence, failure.message, failure.exc)
             return "failed"
         run_id = str(task.get("run_id") or "")
+        body: dict[str, Any] = {**fence, "commands": commands}
+        claim = self._keep(task, run_id, instance)
+        if claim is not None:
+            body["sticky_cache"] = claim
         try:
-            await self._post(f"/worker/workflow-tasks/{task_id}/complete", {**fence, "commands": commands})
+            await self._post(f"/worker/workflow-tasks/{task_id}/complete", body)
         except ServerError as exc:
             self.cache.pop(run_id)
             if exc.status_code >= 500 or exc.status_code == 429 or exc.reason in AMBIGUOUS_REASONS:
@@ -125,12 +140,26 @@ class WorkflowTaskRunner:
             self.cache.pop(run_id)
             logger.warning("workflow task %s completion failed: %r", task_id, exc)
             return "error"
-        if instance is not None and not task.get("workflow_update_id"):
-            self.cache.put(run_id, instance)
-        else:
-            self.cache.pop(run_id)
         logger.info("workflow task %s completed: %s", task_id, [c.get("type") for c in commands])
         return "completed"
+
+    def _keep(self, task: Mapping[str, Any], run_id: str, instance: WorkflowInstance | None) -> Any:
+        """Cache the instance for the run's next task; the sticky claim to send, if any."""
+        if instance is None or task.get("workflow_update_id"):
+            self.cache.pop(run_id)  # an update ran its handler live: the next task replays it
+            return None
+        if not self.cache.put(run_id, instance) or not self.sticky:
+            return None
+        return {
+            "worker_id": self.worker_id,
+            "workflow_id": str(task.get("workflow_id") or ""),
+            "run_id": run_id,
+            "build_id": self.build_id or "",
+            "ttl_seconds": STICKY_TTL_SECONDS,
+            "metrics": {
+                k: v for k, v in self.cache.metrics().items() if k not in ("entries", "history_bytes")
+            },
+        }
 
     async def _decide(
         self, task: Mapping[str, Any], fence: dict[str, Any]
@@ -140,7 +169,7 @@ class WorkflowTaskRunner:
         if definition is None:
             raise _TaskFailure(f"no workflow registered for type {workflow_type!r}")
         codec = str(task.get("payload_codec") or "avro")
-        history = await self._history(task, fence)
+        history = await self._warm_or_cold_history(task, fence)
         converter = run_converter(self.converter, task.get("arguments"), history)
         try:
             args = _decode_list(converter, task.get("arguments"), codec)
@@ -149,6 +178,7 @@ class WorkflowTaskRunner:
                 f"cannot decode workflow start input with codec {codec!r}: {exc}", exc
             ) from exc
         info = self._info(task, workflow_type)
+        hits = self.cache.hit
         try:
             instance, commands = run_workflow_task(
                 definition,
@@ -163,10 +193,26 @@ class WorkflowTaskRunner:
         except Exception as exc:
             self.cache.pop(info.run_id)
             raise _TaskFailure(f"replay failed: {exc}", exc) from exc
+        if self.cache.hit == hits and task.get("sticky_replay_mode") in STICKY_MODES:
+            self.cache.forced_cold_replay += 1
         update_id = task.get("workflow_update_id")
         if isinstance(update_id, str) and update_id:
             return [handle_update(instance, update_id)], instance
         return commands, instance
+
+    async def _warm_or_cold_history(
+        self, task: Mapping[str, Any], fence: dict[str, Any]
+    ) -> list[Mapping[str, Any]]:
+        """What the task delivered; the whole history instead when it is a suffix we cannot continue."""
+        inline = list(task.get("history_events") or [])
+        events = await self._history(task, fence, inline, task.get("next_history_page_token"))
+        if is_complete(events):
+            return events
+        cached = self.cache.get(str(task.get("run_id") or ""))
+        if cached is not None and new_events(cached, events) is not None:
+            return events
+        logger.debug("workflow task %s: no state for its warm history; replaying cold", task["task_id"])
+        return await self._history(task, fence, [], COLD_TOKEN)
 
     def _info(self, task: Mapping[str, Any], workflow_type: str) -> WorkflowInfo:
         return WorkflowInfo(
@@ -177,10 +223,14 @@ class WorkflowTaskRunner:
             namespace=self.namespace,
         )
 
-    async def _history(self, task: Mapping[str, Any], fence: dict[str, Any]) -> list[Mapping[str, Any]]:
-        """The whole history: a paging error fails the task instead of deciding on part of it."""
-        events = list(task.get("history_events") or [])
-        token = task.get("next_history_page_token")
+    async def _history(
+        self,
+        task: Mapping[str, Any],
+        fence: dict[str, Any],
+        events: list[Mapping[str, Any]],
+        token: Any,
+    ) -> list[Mapping[str, Any]]:
+        """``events`` and every page from ``token`` on: a paging error fails the task (no partial replay)."""
         while token:
             try:
                 page = await self._post(
