@@ -137,7 +137,18 @@ async def main(steps: tuple[int, ...] = STEPS) -> list[LongRun]:
     ]
     print_table(
         "One workflow of N sequential activities (process CPU seconds; bytes the worker received)",
-        ("N", "wf tasks", "pages", "worker CPU", "server CPU", "wall s", "MB", "bytes/task", "hits", "forced"),
+        (
+            "N",
+            "wf tasks",
+            "pages",
+            "worker CPU",
+            "server CPU",
+            "wall s",
+            "MB",
+            "bytes/task",
+            "hits",
+            "forced",
+        ),
         rows,
     )
     if len(runs) >= 2:

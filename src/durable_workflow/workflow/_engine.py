@@ -49,8 +49,10 @@ logger = logging.getLogger("durable_workflow.workflow.replay")
 _BLOCKING = (ActivityCommand, TimerCommand, ChildWorkflowCommand)
 #: Stands in for the events of a step the code has passed (see `WorkflowInstance.compact`).
 _PASSED: Mapping[str, Any] = types.MappingProxyType({})
-#: Estimated bytes a compacted step still costs (its Step record and index entries).
+#: Estimated bytes a compacted step still costs (its Step record and index entries), and an
+#: instance without steps (the workflow object, its generator frame, the context).
 STEP_BYTES = 160
+INSTANCE_BYTES = 2048
 
 
 class CacheMismatch(ReplayError):
@@ -181,7 +183,7 @@ class WorkflowInstance:
         pinned: list[Mapping[str, Any] | None] = list(self.table.accepted_updates.values())
         for step in steps[self._compacted :]:
             pinned.extend((step.first_event, step.resolution))
-        size = STEP_BYTES * len(steps)
+        size = INSTANCE_BYTES + STEP_BYTES * len(steps)
         size += sum(_event_bytes(e) for e in pinned if e is not None and e is not _PASSED)
         return size
 
