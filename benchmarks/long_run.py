@@ -26,6 +26,18 @@ from durable_workflow import Client, Worker, WorkflowContext, activity, workflow
 __all__ = ["LongRun", "ByteCounter", "main", "run_once"]
 
 STEPS = (100, 1000)
+HEADERS = (
+    "N",
+    "wf tasks",
+    "pages",
+    "worker CPU",
+    "server CPU",
+    "wall s",
+    "MB",
+    "bytes/task",
+    "hits",
+    "forced",
+)
 
 
 @activity.defn(name="bench-step")

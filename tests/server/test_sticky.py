@@ -19,16 +19,15 @@ WP = {"X-Durable-Workflow-Protocol-Version": "1.20"}
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    options = {"long_poll_timeout": 0.5, "sticky_schedule_to_start_seconds": 0.3}
     async with (
-        DevServer(serve_http=False, **options) as server,
+        DevServer(serve_http=False, long_poll_timeout=0.5, sticky_schedule_to_start_seconds=0.3) as server,
         httpx.AsyncClient(transport=server.asgi_transport(), base_url="http://dev") as client,
     ):
         yield client
 
 
 async def register(http: httpx.AsyncClient, worker_id: str, sticky: bool = True) -> None:
-    body = {"worker_id": worker_id, "task_queue": "q", "runtime": "python"}
+    body: dict[str, Any] = {"worker_id": worker_id, "task_queue": "q", "runtime": "python"}
     if sticky:
         body["capabilities"] = ["sticky_execution"]
     assert (await http.post("/api/worker/register", json=body, headers=WP)).status_code == 201

@@ -131,17 +131,19 @@ async def test_an_oversized_entry_is_not_kept_and_every_task_replays_cold() -> N
 
 
 async def test_a_replacement_worker_replays_the_original_run() -> None:
-    async with DevServer(serve_http=False, sticky_schedule_to_start_seconds=0.2) as server:
-        async with Client(server.base_url, transport=server.asgi_transport()) as client:
-            async with worker(client, worker_id="first") as first:
-                handle = await client.start_workflow("sticky-steps", "q", "replaced", [3, True])
-                while (await handle.describe()).wait_kind != "condition":
-                    await asyncio.sleep(0.05)
-                assert first.sticky_cache_metrics()["entries"] == 1
-            async with worker(client, worker_id="second") as second:
-                await handle.signal("proceed")
-                assert await handle.result(timeout=20) == expected(3)
-                metrics = second.sticky_cache_metrics()
+    async with (
+        DevServer(serve_http=False, sticky_schedule_to_start_seconds=0.2) as server,
+        Client(server.base_url, transport=server.asgi_transport()) as client,
+    ):
+        async with worker(client, worker_id="first") as first:
+            handle = await client.start_workflow("sticky-steps", "q", "replaced", [3, True])
+            while (await handle.describe()).wait_kind != "condition":
+                await asyncio.sleep(0.05)
+            assert first.sticky_cache_metrics()["entries"] == 1
+        async with worker(client, worker_id="second") as second:
+            await handle.signal("proceed")
+            assert await handle.result(timeout=20) == expected(3)
+            metrics = second.sticky_cache_metrics()
     assert metrics["forced_cold_replay"] == 1 and metrics["miss"] == 1 and metrics["hit"] == 3
 
 
