@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import httpx
 
-from benchmarks import e2e, payload_codecs, replay, server
+from benchmarks import cache_memory, e2e, long_run, payload_codecs, replay, server
 from benchmarks._common import server_process
 
 
@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     replay.main()
     asyncio.run(server.main(per_connection=60 if args.quick else 250, workflows=150 if args.quick else 600))
     asyncio.run(e2e.main(workflows))
+    asyncio.run(long_run.main((50, 200) if args.quick else long_run.STEPS))
+    cache_memory.main()
     print(f"\nall benchmarks done in {time.perf_counter() - began:.0f} s")
     return 0
 
