@@ -58,7 +58,7 @@ def _number(value: float) -> float | int:
 def server_capabilities(config: EngineConfig) -> dict[str, Any]:
     """The worker-plane capabilities: what this server does, and false for what it does not."""
     current = config.wire_generation != "seed"
-    commands = [*_COMMANDS, "open_condition_wait"] if current else list(_COMMANDS)
+    commands = [*_COMMANDS, "open_condition_wait", "upsert_memo"] if current else list(_COMMANDS)
     extra: dict[str, Any] = (
         {"update_validation_tasks": False, "sticky_execution": sticky_capability(config.sticky)}
         if current

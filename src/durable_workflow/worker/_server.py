@@ -29,6 +29,8 @@ class ServerFeatures:
     long_poll_timeout: float | None
     #: The server routes a run's tasks to the worker that holds it (protocol 1.18+).
     sticky_execution: bool = False
+    #: ``supported_workflow_task_commands`` (None: the server did not say).
+    commands: frozenset[str] | None = None
 
 
 def _fail(problem: str) -> ServerCompatibilityError:
@@ -78,7 +80,12 @@ def check_cluster_info(info: Any) -> ServerFeatures:
         query_tasks=caps.get("query_tasks") is True,
         long_poll_timeout=long_poll_seconds if long_poll_seconds and long_poll_seconds > 0 else None,
         sticky_execution=_supported(caps.get("sticky_execution")),
+        commands=_names(caps.get("supported_workflow_task_commands")),
     )
+
+
+def _names(value: Any) -> frozenset[str] | None:
+    return frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else None
 
 
 def _supported(entry: Any) -> bool:

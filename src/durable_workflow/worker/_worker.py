@@ -219,6 +219,7 @@ class Worker:
         await self.client.negotiate(info)
         await self._register()
         self._workflow_runner.sticky = self._sticky_wanted()
+        self._workflow_runner.server_commands = self._features.commands
         self._started = True
 
     async def _serve(self) -> None:

@@ -99,6 +99,8 @@ class WorkflowTaskRunner:
         self.build_id = build_id
         #: Set once the server advertised sticky execution and the worker registered for it.
         self.sticky = False
+        #: The workflow-task commands the server advertised (None: it did not say).
+        self.server_commands: frozenset[str] | None = None
         self.worker_id = worker_id
         self.task_queue = task_queue
         self.namespace = namespace
@@ -198,7 +200,20 @@ class WorkflowTaskRunner:
         update_id = task.get("workflow_update_id")
         if isinstance(update_id, str) and update_id:
             return [handle_update(instance, update_id)], instance
+        self._check_supported(commands)
         return commands, instance
+
+    def _check_supported(self, commands: list[dict[str, Any]]) -> None:
+        """Fail the task, saying why, rather than send a command the server does not know."""
+        known = self.server_commands
+        if known is None:
+            return
+        for command in commands:
+            if command.get("type") == "upsert_memo" and "upsert_memo" not in known:
+                raise _TaskFailure(
+                    "ctx.upsert_memo() needs a server that supports the upsert_memo command "
+                    "(worker protocol 1.20); this server does not advertise it"
+                )
 
     async def _warm_or_cold_history(
         self, task: Mapping[str, Any], fence: dict[str, Any]

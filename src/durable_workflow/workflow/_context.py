@@ -19,6 +19,7 @@ from durable_workflow.workflow._commands import (
     GatherCommand,
     SideEffectCommand,
     TimerCommand,
+    UpsertMemoCommand,
     UpsertSearchAttributesCommand,
     VersionCommand,
     WaitConditionCommand,
@@ -270,6 +271,15 @@ class WorkflowContext:
     def upsert_search_attributes(self, attributes: Mapping[str, Any]) -> UpsertSearchAttributesCommand:
         """Merge search attributes; a ``None`` value deletes the key."""
         return UpsertSearchAttributesCommand(attributes)
+
+    def upsert_memo(self, entries: Mapping[str, Any]) -> UpsertMemoCommand:
+        """Merge entries into the run's memo (``None`` deletes a key): ``yield ctx.upsert_memo({...})``.
+
+        The memo is recorded in history, shown by describe and list, and inherited by
+        continue-as-new. A seed-era server does not know the command: the worker fails the task
+        saying so.
+        """
+        return UpsertMemoCommand(entries)
 
     def continue_as_new(
         self, *args: Any, workflow_type: str | None = None, task_queue: str | None = None

@@ -40,7 +40,15 @@ from durable_workflow.workflow._convert import decode_args, from_json_compatible
 from durable_workflow.workflow._definition import WorkflowDefinition
 from durable_workflow.workflow._diagnostics import matches, nondeterminism, yield_site
 from durable_workflow.workflow._failures import activity_failure, child_failure, fail_workflow_command
-from durable_workflow.workflow._history import Step, StepTable, classify, event_time, event_type, payload_of
+from durable_workflow.workflow._history import (
+    INSTANT_KINDS,
+    Step,
+    StepTable,
+    classify,
+    event_time,
+    event_type,
+    payload_of,
+)
 
 __all__ = ["CacheMismatch", "WorkflowInstance"]
 
@@ -423,7 +431,7 @@ class WorkflowInstance:
         if c.kind is None or c.role not in ("completed", "failed", "timed_out"):
             return
         step = self.table.lookup(c.kind, event)
-        if step is None or step.kind in ("side_effect", "version", "upsert"):
+        if step is None or step.kind in INSTANT_KINDS:
             return
         if step.resolution is None:
             step.resolution, step.resolution_role = event, c.role

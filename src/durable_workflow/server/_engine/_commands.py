@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from durable_workflow.server._engine._errors import EngineError
 from durable_workflow.server._engine._model import ActivityExecution, Instance, Run, Timer, WorkflowTask
 from durable_workflow.server._engine._runs import RunsMixin
-from durable_workflow.server._engine._validate import TERMINAL_COMMANDS, payload_blob
+from durable_workflow.server._engine._validate import MEMO_LIMIT_BYTES, TERMINAL_COMMANDS, payload_blob
 from durable_workflow.server._ids import iso, new_id
 from durable_workflow.server._payload import CODEC, encode_value
 
@@ -334,6 +335,29 @@ class CommandsMixin(RunsMixin):
                 "attributes": cmd["attributes"],
                 "merged": merged,
             },
+            task_id=task.task_id,
+        )
+
+    def _cmd_upsert_memo(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
+        merged = dict(run.memo)
+        for key, value in cmd["decoded_entries"].items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        merged = {key: merged[key] for key in sorted(merged)}
+        if len(json.dumps(merged).encode()) > MEMO_LIMIT_BYTES:
+            raise EngineError(
+                "invalid",
+                "memo_too_large",
+                f"The merged memo must not be larger than {MEMO_LIMIT_BYTES} bytes.",
+                limit=MEMO_LIMIT_BYTES,
+            )
+        run.memo = merged
+        self.append_event(
+            run,
+            "MemoUpserted",
+            {"sequence": self._seq(run), "entries": cmd["entries"], "merged": merged},
             task_id=task.task_id,
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from durable_workflow.server._engine._errors import EngineError, invalid
-from durable_workflow.server._payload import CODEC, is_envelope
+from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, is_envelope
 from durable_workflow.server._protocol._scalars import strict_int
 
 __all__ = [
@@ -29,8 +29,12 @@ KNOWN = (
         "open_condition_wait",
         "complete_update",
         "fail_update",
+        "upsert_memo",
     }
 )
+#: Commands of the current generation only: a seed-pinned server refuses them as unknown.
+CURRENT_ONLY = frozenset({"upsert_memo"})
+MEMO_LIMIT_BYTES = 262_144
 MAX_SECONDS = 10 * 365 * 24 * 3600  # keeps deadlines representable as dates
 _ACTIVITY_TIMEOUTS = (
     "start_to_close_timeout",
@@ -174,12 +178,33 @@ def _check_one(check: _Checker, cmd: dict[str, Any]) -> None:
         attributes = cmd.get("attributes")
         if not isinstance(attributes, dict) or not attributes:
             check.add("attributes", f"The {check.prefix}attributes field must be a non-empty object.")
+    elif kind == "upsert_memo":
+        _check_memo(check, cmd)
     elif kind == "open_condition_wait":
         check.integer(cmd, "timeout_seconds", minimum=0)
         check.string(cmd, "condition_key")
         check.string(cmd, "condition_definition_fingerprint")
     if kind in ("complete_update", "fail_update"):
         check.string(cmd, "update_id", required=True)
+
+
+def _check_memo(check: _Checker, cmd: dict[str, Any]) -> None:
+    """``entries``: a {codec, blob} envelope of a non-empty string-keyed map (kept decoded)."""
+    check.payload(cmd, "entries", required=True)
+    blob = payload_blob(cmd.get("entries"))
+    if blob is None:
+        if cmd.get("entries") is not None:
+            check.add("entries", f"The {check.prefix}entries field must carry a blob.")
+        return
+    try:
+        entries = decode_blob(blob)
+    except PayloadInvalid as exc:
+        check.add("entries", f"The {check.prefix}entries payload cannot be decoded: {exc}")
+        return
+    if not isinstance(entries, dict) or not entries or not all(isinstance(k, str) for k in entries):
+        check.add("entries", f"The {check.prefix}entries payload must be a non-empty map of names to values.")
+        return
+    cmd["decoded_entries"] = entries
 
 
 def _timeout_order(check: _Checker, cmd: dict[str, Any]) -> None:
@@ -198,7 +223,7 @@ def _timeout_order(check: _Checker, cmd: dict[str, Any]) -> None:
         )
 
 
-def normalise_commands(commands: Any) -> list[dict[str, Any]]:
+def normalise_commands(commands: Any, *, seed: bool = False) -> list[dict[str, Any]]:
     """Validate a completion's command list; returns copies with integers normalised."""
     if not isinstance(commands, list) or not commands:
         raise invalid({"commands": ["The commands field is required and must be a non-empty list."]})
@@ -210,7 +235,7 @@ def normalise_commands(commands: Any) -> list[dict[str, Any]]:
             check.add("type", f"The commands.{i}.type field is required.")
             continue
         cmd = dict(raw)
-        if cmd["type"] not in KNOWN:
+        if cmd["type"] not in KNOWN or (seed and cmd["type"] in CURRENT_ONLY):
             check.add("type", f"The command type [{cmd['type']}] is not supported by the server yet.")
             continue
         _check_one(check, cmd)

@@ -296,7 +296,7 @@ class WorkflowTasksMixin(CommandsMixin):
 
     def complete_workflow_task(self, namespace: str, task_id: str, body: dict[str, Any]) -> dict[str, Any]:
         owner, attempt = _fence_fields(body)
-        commands = normalise_commands(body.get("commands"))
+        commands = normalise_commands(body.get("commands"), seed=self.config.wire_generation == "seed")
         task, run = self.guard_workflow_task(namespace, task_id, owner, attempt)
         if self.run_deadline_passed(run):
             self.time_out_run(run)
