@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from durable_workflow.errors import NonDeterminismError
-from durable_workflow.payloads import encode_value_v1, framing_of
+from durable_workflow.payloads import encode_value_v1, encode_wrapper, framing_of
 from durable_workflow.testing import ReplayHistory, load_histories, parse_histories, replay
 from durable_workflow.testing._replay_cli import run_replay
 from durable_workflow.workflow import get_definition
@@ -88,3 +88,31 @@ def test_the_replay_command_reports_every_case() -> None:
     assert run_replay(args, out, err) == 0, out.getvalue() + err.getvalue()
     assert "replayed 10 histories: 10 ok, 0 failed" in out.getvalue()
     assert "::wait_condition_timeout" in out.getvalue()
+
+
+@pytest.mark.parametrize("encode", [encode_value_v1, encode_wrapper], ids=["value-v1", "wrapper"])
+def test_a_server_history_export_without_step_sequences_replays_by_order(encode: Any) -> None:
+    # The shape of a Durable Workflow server's export: events named by "type", history sequences
+    # on the events, and no payload.sequence on the steps.
+    bundle: dict[str, Any] = {
+        "schema": "durable-workflow.v2.history-export",
+        "workflow": {"instance_id": "wf-231", "run_id": "run-231", "workflow_type": "golden.single-activity"},
+        "payloads": {"codec": "avro", "arguments": {"available": True, "data": encode(["Ada"])}},
+        "history_events": [
+            {
+                "sequence": 1,
+                "type": "WorkflowStarted",
+                "payload": {"workflow_type": "golden.single-activity"},
+            },
+            {"sequence": 2, "type": "ActivityScheduled", "payload": {"activity_type": "golden.greet"}},
+            {"sequence": 3, "type": "ActivityCompleted", "payload": {"result": encode("hi Ada")}},
+            {"sequence": 4, "type": "WorkflowCompleted", "payload": {"output": encode("hi Ada")}},
+        ],
+    }
+    commands = replay(REGISTRY["golden.single-activity"], bundle)
+    assert [c["type"] for c in commands] == ["complete_workflow"]
+    assert framing_of(commands[0]["result"]) == framing_of(encode("x"))  # answered in the run's frame
+    changed = copy.deepcopy(bundle)
+    changed["history_events"][1]["payload"]["activity_type"] = "golden.other"
+    with pytest.raises(NonDeterminismError):
+        replay(REGISTRY["golden.single-activity"], changed)

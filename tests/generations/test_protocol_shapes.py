@@ -5,6 +5,8 @@ Plain httpx against the in-process server: what a 2.x worker sends, and what it 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -43,14 +45,32 @@ REGISTER_1_20 = {
 }
 
 
-@pytest.fixture(params=["current", "seed"])
-async def http(request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
-    options = {"wire_generation": request.param, "long_poll_timeout": 1.0, "clock": FakeClock()}
+@contextlib.asynccontextmanager
+async def _http(wire_generation: str) -> AsyncIterator[httpx.AsyncClient]:
+    server = DevServer(
+        serve_http=False,
+        wire_generation="seed" if wire_generation == "seed" else "current",
+        long_poll_timeout=1.0,
+        clock=FakeClock(),
+    )
     async with (
-        DevServer(serve_http=False, **options) as server,
+        server,
         httpx.AsyncClient(transport=server.asgi_transport(), base_url="http://dev") as client,
     ):
-        client.headers["X-Test-Generation"] = str(request.param)
+        client.headers["X-Test-Generation"] = wire_generation
+        yield client
+
+
+@pytest.fixture(params=["current", "seed"])
+async def http(request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
+    async with _http(str(request.param)) as client:
+        yield client
+
+
+@pytest.fixture
+async def current() -> AsyncIterator[httpx.AsyncClient]:
+    """A server of the current generation only (what a 1.20 worker needs)."""
+    async with _http("current") as client:
         yield client
 
 
@@ -137,9 +157,8 @@ async def test_polls_say_why_they_came_back_empty_to_current_workers(http: httpx
         assert (resp.json()["task"], resp.json()["poll_status"]) == (None, "timeout")
 
 
-async def test_a_current_worker_gets_a_value_v1_task_and_answers_in_it(http: httpx.AsyncClient) -> None:
-    if generation(http) == "seed":
-        pytest.skip("a 1.20 worker is refused by a seed-pinned server")
+async def test_a_current_worker_gets_a_value_v1_task_and_answers_in_it(current: httpx.AsyncClient) -> None:
+    http = current
     await register(http)
     await start(http, "c1", v1(["Ada"]))
     poll = {"worker_id": "py2-worker", "task_queue": "q", "timeout_seconds": 0, "task_kinds": ["workflow"]}
@@ -203,3 +222,41 @@ async def test_a_start_without_input_uses_the_servers_generation(http: httpx.Asy
     described = (await http.get(f"/api/workflows/{out['workflow_id']}", headers=CP)).json()
     wanted = "value-v1" if generation(http) == "current" else "wrapper"
     assert framing_of(described["input_envelope"]) == wanted and described["input"] == []
+
+
+async def test_a_1_20_heartbeat_reports_slots_and_metrics(http: httpx.AsyncClient) -> None:
+    version = "1.20" if generation(http) == "current" else "1.1"
+    await register(http, version)
+    body = {
+        "worker_id": "py2-worker",
+        "task_slots": {"workflow_available": 9, "activity_available": 10},
+        "process_metrics": {"cpu_percent": 1.5, "memory_bytes": 1024},
+        "heartbeat_interval_seconds": 15,
+    }
+    resp = await http.post("/api/worker/heartbeat", json=body, headers=wp(version))
+    assert resp.status_code == 200, resp.text
+    assert (resp.json()["worker_id"], resp.json()["acknowledged"]) == ("py2-worker", True)
+    unknown = await http.post("/api/worker/heartbeat", json={"worker_id": "nobody"}, headers=wp(version))
+    assert unknown.status_code == 404 and unknown.json()["reason"] == "worker_not_registered"
+
+
+async def test_a_query_task_round_trip_at_1_20(current: httpx.AsyncClient) -> None:
+    http = current
+    await register(http)
+    await start(http, "q1", v1([]))
+    asked = asyncio.create_task(http.post("/api/workflows/q1/query/status", json={}, headers=CP))
+    poll = {"worker_id": "py2-worker", "task_queue": "q", "timeout_seconds": 5, "poll_request_id": "qp"}
+    answer = (await http.post("/api/worker/query-tasks/poll", json=poll, headers=wp())).json()
+    task = answer["task"]
+    assert answer["poll_status"] == "leased"
+    assert (task["query_name"], task["workflow_id"], task["payload_codec"]) == ("status", "q1", "avro")
+    assert framing_of(task["workflow_arguments"]) == "value-v1"
+    fence = {"lease_owner": "py2-worker", "query_task_attempt": task["query_task_attempt"]}
+    done = await http.post(
+        f"/api/worker/query-tasks/{task['query_task_id']}/complete",
+        json={**fence, "result": {"step": 3}, "result_envelope": v1({"step": 3})},
+        headers=wp(),
+    )
+    assert done.status_code == 200 and done.json()["outcome"] == "completed", done.text
+    result = (await asked).json()
+    assert decode_value_v1(result["result_envelope"]["blob"]) == {"step": 3}

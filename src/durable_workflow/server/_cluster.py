@@ -6,6 +6,7 @@ import socket
 from typing import Any
 
 from durable_workflow.server._engine import EngineConfig
+from durable_workflow.server._engine._command_table import ADVERTISED, CURRENT_EXTRA
 from durable_workflow.server._engine._sticky import capability as sticky_capability
 
 __all__ = [
@@ -25,19 +26,7 @@ SEED_WORKER_PROTOCOL_VERSION = "1.1"
 CONTROL_PLANE_VERSION = "2"
 SERVER_VERSION = "2.0.0-dev"
 
-_COMMANDS = [
-    "complete_workflow",
-    "fail_workflow",
-    "continue_as_new",
-    "schedule_activity",
-    "start_timer",
-    "start_child_workflow",
-    "complete_update",
-    "fail_update",
-    "record_side_effect",
-    "record_version_marker",
-    "upsert_search_attributes",
-]
+_COMMANDS = list(ADVERTISED)  # from the engine's command table, never a separate list
 
 
 def advertised_protocol(config: EngineConfig) -> str:
@@ -58,7 +47,7 @@ def _number(value: float) -> float | int:
 def server_capabilities(config: EngineConfig) -> dict[str, Any]:
     """The worker-plane capabilities: what this server does, and false for what it does not."""
     current = config.wire_generation != "seed"
-    commands = [*_COMMANDS, "open_condition_wait", "upsert_memo"] if current else list(_COMMANDS)
+    commands = [*_COMMANDS, *CURRENT_EXTRA] if current else list(_COMMANDS)
     extra: dict[str, Any] = (
         {"update_validation_tasks": False, "sticky_execution": sticky_capability(config.sticky)}
         if current

@@ -27,7 +27,7 @@ from durable_workflow.server._cluster import (
     is_current_request,
     server_capabilities,
 )
-from durable_workflow.server._engine import Engine, EngineError
+from durable_workflow.server._engine import Engine, EngineError, EngineOps
 from durable_workflow.server._protocol import (
     BodyTooLarge,
     SafeJSONResponse,
@@ -127,6 +127,14 @@ class ServerState:
     auth: Auth
     max_body_bytes: int
 
+    @property
+    def ops(self) -> EngineOps:
+        """The engine's locked public operations (what handlers call)."""
+        ops = self.__dict__.get("_ops")
+        if ops is None:
+            ops = self.__dict__["_ops"] = EngineOps(self.engine)
+        return ops
+
 
 @dataclass(frozen=True)
 class Spec:
@@ -154,6 +162,10 @@ class Call:
     def current_shapes(self) -> bool:
         """Does this worker-plane request (protocol 1.2+) expect the current generation's fields?"""
         return is_current_request(self.request.headers.get(WP_HEADER, "").strip())
+
+    @property
+    def ops(self) -> EngineOps:
+        return self.state.ops
 
 
 Handler = Callable[[Call], Awaitable[tuple[int, dict[str, Any]]]]
@@ -368,7 +380,7 @@ def api_route(path: str, methods: list[str], spec: Spec, handler: Handler) -> Ro
                 resolve_namespace(request, state),
             )
             if spec.namespace:
-                state.engine.get_namespace(call.namespace)
+                await state.ops.check_namespace(call.namespace)
             status, out = await handler(call)
         except EngineError as exc:
             return error_response(

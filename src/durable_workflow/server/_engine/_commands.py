@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from durable_workflow.server._engine._command_table import COMMANDS
 from durable_workflow.server._engine._errors import EngineError
 from durable_workflow.server._engine._model import ActivityExecution, Instance, Run, Timer, WorkflowTask
 from durable_workflow.server._engine._runs import RunsMixin
@@ -12,7 +14,7 @@ from durable_workflow.server._engine._validate import MEMO_LIMIT_BYTES, TERMINAL
 from durable_workflow.server._ids import iso, new_id
 from durable_workflow.server._payload import CODEC, encode_value
 
-__all__ = ["CommandsMixin"]
+__all__ = ["HANDLERS", "CommandsMixin"]
 
 
 def _invalid(message: str) -> EngineError:
@@ -49,9 +51,9 @@ class CommandsMixin(RunsMixin):
             if cmd["type"] in TERMINAL_COMMANDS:
                 terminal = cmd
                 continue
-            getattr(self, f"_cmd_{cmd['type']}")(run, task, cmd)
+            HANDLERS[cmd["type"]](self, run, task, cmd)
         if terminal is not None:
-            getattr(self, f"_cmd_{terminal['type']}")(run, task, terminal)
+            HANDLERS[terminal["type"]](self, run, task, terminal)
         elif not run.is_terminal:
             self._set_waiting(run)
 
@@ -517,3 +519,11 @@ class CommandsMixin(RunsMixin):
             self.append_event(
                 parent, "ChildRunStarted", {**self.child_ids(new), "continued_from_run_id": run.run_id}
             )
+
+
+Handler = Callable[[CommandsMixin, Run, WorkflowTask, dict[str, Any]], None]
+HANDLERS: dict[str, Handler] = {c.kind: getattr(CommandsMixin, f"_cmd_{c.kind}") for c in COMMANDS}
+"""Command kind -> handler, built from the command table (a kind without a handler fails import)."""
+_UNLISTED = {n[5:] for n in dir(CommandsMixin) if n.startswith("_cmd_")} - set(HANDLERS)
+if _UNLISTED:
+    raise RuntimeError(f"command handlers missing from the command table: {sorted(_UNLISTED)}")

@@ -22,7 +22,7 @@ from durable_workflow.server._engine._model import Instance, Run, status_bucket
 from durable_workflow.server._engine._wftasks import decode_page_token, encode_page_token
 from durable_workflow.server._ids import iso, iso_offset, new_id
 from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope
-from durable_workflow.server._protocol._scalars import digits
+from durable_workflow.server._scalars import digits
 from durable_workflow.server._storage import EventRow
 
 __all__ = ["ControlMixin", "status_bucket"]
@@ -259,11 +259,34 @@ class ControlMixin(ActivitiesMixin):
             f.add("query", f"The query must not be longer than {MAX_QUERY_CHARS} characters.")
         f.done()
         offset = _offset_token(params.get("next_page_token"))
-        ids = self.storage.run_page(namespace, params.get("workflow_type") or None, status)
+        workflow_type = params.get("workflow_type") or None
+        if not query:  # the index pages by itself
+            ids = list(self.storage.run_page(namespace, workflow_type, status, offset, size + 1))
+            page, more = self.runs.get_many(ids[:size]), len(ids) > size
+        else:
+            page, more = self._matching_page(namespace, workflow_type, status, query, offset, size)
+        token = base64.b64encode(str(offset + size).encode()).decode() if more else None
+        self.instances.get_many([r.workflow_id for r in page])  # one query instead of one per row
+        return {
+            "workflows": [self.run_summary(r) for r in page],
+            "workflow_count": len(page),
+            "next_page_token": token,
+        }
+
+    def _matching_page(
+        self,
+        namespace: str,
+        workflow_type: str | None,
+        status: str | None,
+        query: str,
+        offset: int,
+        size: int,
+    ) -> tuple[list[Run], bool]:
+        """A page of the runs a ``query`` filter matches (checked run by run, newest first)."""
         page: list[Run] = []
         matched = 0
         more = False
-        for run_id in ids:
+        for run_id in self.storage.run_page(namespace, workflow_type, status):
             run = self.runs.get(run_id)
             if run is None or (query and not _matches(run, query)):
                 continue
@@ -273,12 +296,7 @@ class ControlMixin(ActivitiesMixin):
                 break
             if matched > offset:
                 page.append(run)
-        token = base64.b64encode(str(offset + size).encode()).decode() if more else None
-        return {
-            "workflows": [self.run_summary(r) for r in page],
-            "workflow_count": len(page),
-            "next_page_token": token,
-        }
+        return page, more
 
     def list_runs(self, namespace: str, workflow_id: str) -> dict[str, Any]:
         instance = self.instance(namespace, workflow_id)

@@ -219,6 +219,15 @@ class EngineBase:
             await self._commit()
             self._deliver(internal)
 
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        """A read-only operation: sees only committed state (never a commit still in flight)."""
+        async with self._lock:
+            try:
+                yield
+            finally:
+                self._evict_loaded()
+
     def _rollback(self) -> None:
         touched = bool(self._dirty or self._pending_events)
         self._dirty.clear()
@@ -409,6 +418,12 @@ class EngineBase:
                 return None
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
+
+    async def wait_for(self, event: asyncio.Event, timeout: float) -> bool:
+        """Wait (outside the lock) until `event` is set or `timeout` passes; True if it was set."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout)
+        return event.is_set()
 
     def close_waiters(self) -> None:
         """Release every long poll (server shutdown)."""

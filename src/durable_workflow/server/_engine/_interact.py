@@ -33,9 +33,10 @@ class InteractMixin(ControlMixin):
         if wait_for == "completed" and update.status == "accepted":
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(event.wait(), timeout)
-        update = self.updates.get(update.update_id, update)
-        timed_out = wait_for == "completed" and update.status == "accepted"
-        return update.status, self.update_body(update, wait_for, timeout, timed_out)
+        async with self.reading():
+            update = self.updates.get(update.update_id, update)
+            timed_out = wait_for == "completed" and update.status == "accepted"
+            return update.status, self.update_body(update, wait_for, timeout, timed_out)
 
     def _accept_update(
         self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]

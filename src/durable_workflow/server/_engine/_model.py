@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 __all__ = [
+    "TERMINAL",
     "ActivityExecution",
+    "ActivityStatus",
+    "ActivityTaskStatus",
+    "QueryStatus",
+    "RunStatus",
+    "TaskStatus",
+    "TimerStatus",
+    "UpdateStatus",
     "Doc",
     "Instance",
     "Namespace",
@@ -23,7 +31,14 @@ __all__ = [
     "to_doc",
 ]
 
-TERMINAL = frozenset({"completed", "failed", "cancelled", "terminated"})
+RunStatus = Literal["pending", "running", "waiting", "completed", "failed", "cancelled", "terminated"]
+TaskStatus = Literal["ready", "leased", "completed", "failed", "cancelled"]
+ActivityStatus = Literal["pending", "running", "completed", "failed", "timed_out", "cancelled"]
+ActivityTaskStatus = Literal["ready", "leased", "closed"]
+TimerStatus = Literal["pending", "fired", "cancelled"]
+UpdateStatus = Literal["accepted", "completed", "failed"]
+QueryStatus = Literal["ready", "leased", "completed", "failed"]
+TERMINAL: frozenset[RunStatus] = frozenset({"completed", "failed", "cancelled", "terminated"})
 
 
 def status_bucket(status: str) -> str:
@@ -138,7 +153,7 @@ class Run(Doc):
     workflow_type: str
     task_queue: str
     run_number: int = 1
-    status: str = "pending"
+    status: RunStatus = "pending"
     closed_reason: str | None = None
     input_blob: str | None = None
     output_blob: str | None = None
@@ -202,7 +217,7 @@ class WorkflowTask(Doc):
     namespace: str
     run_id: str
     task_queue: str
-    status: str = "ready"  # ready | leased | completed | failed | cancelled
+    status: TaskStatus = "ready"
     available_at: float = 0.0
     created_order: int = 0
     attempt_count: int = 0
@@ -239,10 +254,10 @@ class ActivityExecution(Doc):
     schedule_to_start_timeout: int | None = None
     schedule_to_close_timeout: int | None = None
     heartbeat_timeout: int | None = None
-    status: str = "pending"  # pending | running | completed | failed | timed_out | cancelled
+    status: ActivityStatus = "pending"
     attempt_count: int = 0
     task_id: str = ""
-    task_status: str = "ready"  # ready | leased | closed
+    task_status: ActivityTaskStatus = "ready"
     available_at: float = 0.0
     created_order: int = 0
     lease_owner: str | None = None
@@ -276,7 +291,7 @@ class Timer(Doc):
     sequence: int
     fire_at: float
     delay_seconds: int
-    status: str = "pending"  # pending | fired | cancelled
+    status: TimerStatus = "pending"
     timer_kind: str | None = None  # None (user) | condition_timeout
     condition_wait_id: str | None = None
 
@@ -295,7 +310,7 @@ class Update(Doc):
     update_name: str
     arguments_blob: str | None
     command_id: str
-    status: str = "accepted"  # accepted | completed | failed
+    status: UpdateStatus = "accepted"
     request_id: str | None = None
     result_blob: str | None = None
     failure_message: str | None = None
@@ -322,7 +337,7 @@ class QueryTask:
     task_queue: str
     query_name: str
     arguments_blob: str
-    status: str = "ready"  # ready | leased | completed | failed
+    status: QueryStatus = "ready"
     attempt: int = 0
     lease_owner: str | None = None
     lease_expires_at: float | None = None

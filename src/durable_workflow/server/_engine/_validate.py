@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from durable_workflow.server._engine._command_table import BLOCKING, CURRENT_ONLY, KNOWN, TERMINAL_COMMANDS
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, is_envelope
-from durable_workflow.server._protocol._scalars import strict_int
+from durable_workflow.server._scalars import strict_int
 
 __all__ = [
     "BLOCKING",
@@ -17,23 +18,6 @@ __all__ = [
     "retry_policy",
 ]
 
-TERMINAL_COMMANDS = frozenset({"complete_workflow", "fail_workflow", "continue_as_new"})
-BLOCKING = frozenset({"schedule_activity", "start_timer", "start_child_workflow"})
-KNOWN = (
-    TERMINAL_COMMANDS
-    | BLOCKING
-    | {
-        "record_side_effect",
-        "record_version_marker",
-        "upsert_search_attributes",
-        "open_condition_wait",
-        "complete_update",
-        "fail_update",
-        "upsert_memo",
-    }
-)
-#: Commands of the current generation only: a seed-pinned server refuses them as unknown.
-CURRENT_ONLY = frozenset({"upsert_memo"})
 MEMO_LIMIT_BYTES = 262_144
 MAX_SECONDS = 10 * 365 * 24 * 3600  # keeps deadlines representable as dates
 _ACTIVITY_TIMEOUTS = (

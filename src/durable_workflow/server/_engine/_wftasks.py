@@ -13,7 +13,7 @@ from durable_workflow.server._engine._model import Run, Worker, WorkflowTask
 from durable_workflow.server._engine._validate import as_int, normalise_commands
 from durable_workflow.server._ids import iso, iso_offset, new_id
 from durable_workflow.server._payload import CODEC, envelope
-from durable_workflow.server._protocol._scalars import digits
+from durable_workflow.server._scalars import digits
 from durable_workflow.server._storage import EventRow
 
 __all__ = ["WorkflowTasksMixin", "decode_page_token", "encode_page_token", "worker_event"]

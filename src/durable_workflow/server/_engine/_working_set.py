@@ -87,6 +87,17 @@ class WorkingSet(dict[str, D]):
             obj = self._read(key)
         return default if obj is None else obj
 
+    def get_many(self, keys: list[str]) -> list[D]:
+        """The records of these keys that exist, in order (one storage query for the misses)."""
+        missing = [k for k in keys if dict.get(self, k) is None]
+        if missing and self._storage._db is not None:
+            for key, body in self._storage.get_many(self._cls.KIND, missing).items():
+                obj = from_doc(self._cls, body)
+                dict.__setitem__(self, key, obj)
+                self._loaded.append((self._cls.KIND, key))
+                self._track(obj)
+        return [obj for obj in (dict.get(self, k) for k in keys) if obj is not None]
+
     def __getitem__(self, key: str) -> D:
         obj = self.get(key)
         if obj is None:

@@ -6,6 +6,7 @@ Unicode, control characters) before any handler sees it; scalars are parsed with
 field, never an exception deeper down.
 """
 
+from durable_workflow.server._engine._inputs import Fields as Fields
 from durable_workflow.server._protocol._body import (
     IDENTIFIER_FIELDS as IDENTIFIER_FIELDS,
     BodyTooLarge as BodyTooLarge,
@@ -13,11 +14,21 @@ from durable_workflow.server._protocol._body import (
     check_tree as check_tree,
     read_limited as read_limited,
 )
+from durable_workflow.server._protocol._control import (
+    history_event as history_event,
+    parse_flag as parse_flag,
+)
 from durable_workflow.server._protocol._render import (
     SafeJSONResponse as SafeJSONResponse,
     render_json as render_json,
 )
-from durable_workflow.server._protocol._scalars import (
+from durable_workflow.server._protocol._worker import (
+    history_page_size as history_page_size,
+    parse_register as parse_register,
+    poll_timeout as poll_timeout,
+    required_text as required_text,
+)
+from durable_workflow.server._scalars import (
     MAX_DEPTH as MAX_DEPTH,
     digits as digits,
     strict_int as strict_int,
@@ -28,12 +39,19 @@ __all__ = [
     "IDENTIFIER_FIELDS",
     "MAX_DEPTH",
     "BodyTooLarge",
+    "Fields",
     "SafeJSONResponse",
     "check_texts",
     "check_tree",
     "digits",
+    "history_event",
+    "history_page_size",
+    "parse_flag",
+    "parse_register",
+    "poll_timeout",
     "read_limited",
     "render_json",
+    "required_text",
     "strict_int",
     "text_problem",
 ]

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from durable_workflow.server._engine._errors import invalid
-from durable_workflow.server._protocol._scalars import MAX_DEPTH, text_problem
+from durable_workflow.server._scalars import MAX_DEPTH, text_problem
 
 __all__ = ["IDENTIFIER_FIELDS", "BodyTooLarge", "check_tree", "check_texts", "read_limited"]
 

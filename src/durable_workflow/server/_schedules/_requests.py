@@ -8,7 +8,7 @@ from typing import Any
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import Fields, args_blob, check_memo_and_attributes
 from durable_workflow.server._payload import CODEC
-from durable_workflow.server._protocol._scalars import digits, strict_int
+from durable_workflow.server._scalars import digits, strict_int
 from durable_workflow.server._schedules._spec import parse_time, validate_spec
 
 __all__ = [

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import Fields
 from durable_workflow.server._ids import iso_offset, new_id
-from durable_workflow.server._protocol._scalars import digits
+from durable_workflow.server._scalars import digits
 from durable_workflow.server._schedules._firing import Firing
 from durable_workflow.server._schedules._render import describe_body, event_body, list_item
 from durable_workflow.server._schedules._requests import (
@@ -177,10 +177,15 @@ class ScheduleService(Firing):
             last_sequence=old.last_sequence if old is not None else 0,
         )
 
-    def describe(self, namespace: str, schedule_id: str) -> dict[str, Any]:
-        return describe_body(self._get(namespace, schedule_id))
+    async def describe(self, namespace: str, schedule_id: str) -> dict[str, Any]:
+        async with self.engine.reading():
+            return describe_body(self._get(namespace, schedule_id))
 
-    def list(self, namespace: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def list(self, namespace: str, params: dict[str, Any]) -> dict[str, Any]:
+        async with self.engine.reading():
+            return self._list(namespace, params)
+
+    def _list(self, namespace: str, params: dict[str, Any]) -> dict[str, Any]:
         """Newest first; without ``status`` deleted schedules are left out; paged when asked."""
         f = Fields(params)
         status = f.choice(
@@ -216,7 +221,11 @@ class ScheduleService(Firing):
         token = _encode_token(page[-1].created_order) if more else None
         return {"schedules": [list_item(s) for s in page], "next_page_token": token}
 
-    def history(self, namespace: str, schedule_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def history(self, namespace: str, schedule_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        async with self.engine.reading():
+            return self._history(namespace, schedule_id, params)
+
+    def _history(self, namespace: str, schedule_id: str, params: dict[str, Any]) -> dict[str, Any]:
         """The audit history; deleted schedules keep theirs."""
         limit, after = check_history(params)
         if (namespace, schedule_id) not in self.schedules:

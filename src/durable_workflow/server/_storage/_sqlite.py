@@ -218,6 +218,16 @@ class Storage:
         row = self.db.execute("SELECT body FROM docs WHERE kind = ? AND key = ?", (kind, key)).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
+    def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """Documents of one kind by key (missing keys are left out), in one query."""
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        rows = self.db.execute(
+            f"SELECT key, body FROM docs WHERE kind = ? AND key IN ({marks})", [kind, *keys]
+        )
+        return {key: json.loads(body) for key, body in rows}
+
     def resolve_alias(self, alias: str) -> tuple[str, str] | None:
         row = self.db.execute("SELECT kind, key FROM aliases WHERE alias = ?", (alias,)).fetchone()
         return None if row is None else (row[0], row[1])
@@ -226,7 +236,14 @@ class Storage:
         row = self.db.execute("SELECT MAX(created_order) FROM runs").fetchone()
         return int(row[0] or 0)
 
-    def run_page(self, namespace: str, workflow_type: str | None, bucket: str | None) -> Iterator[str]:
+    def run_page(
+        self,
+        namespace: str,
+        workflow_type: str | None,
+        bucket: str | None,
+        offset: int = 0,
+        limit: int = -1,
+    ) -> Iterator[str]:
         """Run ids of a namespace, newest first, optionally filtered (a lazy cursor)."""
         sql = "SELECT run_id FROM runs WHERE namespace = ?"
         params: list[Any] = [namespace]
@@ -234,7 +251,8 @@ class Storage:
             sql, params = sql + " AND workflow_type = ?", [*params, workflow_type]
         if bucket:
             sql, params = sql + " AND bucket = ?", [*params, bucket]
-        sql += " ORDER BY started_at DESC, created_order DESC"
+        sql += " ORDER BY started_at DESC, created_order DESC LIMIT ? OFFSET ?"
+        params += [limit, offset]
         return (row[0] for row in self.db.execute(sql, params))
 
     def queue_names(self, namespace: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""Strict scalar parsing shared by every request parser: integers, text fit for ids, nesting depth.
+"""Strict scalar parsing shared by every request parser (the protocol layer and engine validators).
 
 Everything here answers "is this acceptable?" without raising anything but the typed refusal the
 caller asks for, so malformed input can never travel deeper into the server as an exception.
