@@ -98,7 +98,8 @@ async def test_cluster_info_is_exact_about_each_generation(http: httpx.AsyncClie
     caps = protocol["server_capabilities"]
     if generation(http) == "current":
         assert protocol["version"] == "1.20"
-        assert caps["update_validation_tasks"] is False  # not done here, so said false
+        assert caps["update_validation_tasks"] is True
+        assert caps["synchronous_update_validation"]["supported"] is True
         assert "open_condition_wait" in caps["supported_workflow_task_commands"]
         assert caps["sticky_execution"]["supported"] is True
     else:

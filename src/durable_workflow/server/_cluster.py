@@ -8,6 +8,7 @@ from typing import Any
 from durable_workflow.server._engine import EngineConfig
 from durable_workflow.server._engine._command_table import ADVERTISED, CURRENT_EXTRA
 from durable_workflow.server._engine._sticky import capability as sticky_capability
+from durable_workflow.server._engine._validation import synchronous_validation
 
 __all__ = [
     "CONTROL_PLANE_VERSION",
@@ -49,7 +50,11 @@ def server_capabilities(config: EngineConfig) -> dict[str, Any]:
     current = config.wire_generation != "seed"
     commands = [*_COMMANDS, *CURRENT_EXTRA] if current else list(_COMMANDS)
     extra: dict[str, Any] = (
-        {"update_validation_tasks": False, "sticky_execution": sticky_capability(config.sticky)}
+        {
+            "update_validation_tasks": True,
+            "synchronous_update_validation": synchronous_validation(),
+            "sticky_execution": sticky_capability(config.sticky),
+        }
         if current
         else {}
     )

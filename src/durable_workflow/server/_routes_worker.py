@@ -71,7 +71,16 @@ async def _long_poll(call: Call, kind: str, claim: Callable[[Any], dict[str, Any
 async def poll_workflow(call: Call) -> tuple[int, dict[str, Any]]:
     size = history_page_size(call.body)
     poll_id = call.body.get("poll_request_id")
-    return 200, await _long_poll(call, "wf", lambda w: call.engine.claim_workflow_task(w, poll_id, size))
+    kinds = call.body.get("task_kinds")
+    engine = call.engine
+    if call.current_shapes and isinstance(kinds, list) and "update_validation" in kinds:
+        # multiplexed (synchronous update validation): a pending validation goes first
+        return 200, await _long_poll(
+            call,
+            "wf",
+            lambda w: engine.claim_validation_task(w) or engine.claim_workflow_task(w, poll_id, size),
+        )
+    return 200, await _long_poll(call, "wf", lambda w: engine.claim_workflow_task(w, poll_id, size))
 
 
 async def poll_activity(call: Call) -> tuple[int, dict[str, Any]]:
@@ -133,6 +142,8 @@ def routes() -> list[Route]:
         ("/worker/query-tasks/poll", poll_query),
         (f"{q}/complete", _task_op("complete_query_task")),
         (f"{q}/fail", _task_op("fail_query_task")),
+        ("/worker/update-validation-tasks/{task_id}/approve", _task_op("approve_validation_task")),
+        ("/worker/update-validation-tasks/{task_id}/reject", _task_op("reject_validation_task")),
     ]
     return [
         *(api_route(path, ["POST"], WORKER, handler) for path, handler in table),

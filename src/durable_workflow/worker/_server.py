@@ -29,6 +29,8 @@ class ServerFeatures:
     long_poll_timeout: float | None
     #: The server routes a run's tasks to the worker that holds it (protocol 1.18+).
     sticky_execution: bool = False
+    #: Update validators run before acceptance (``synchronous_update_validation``, 1.20).
+    update_validation: bool = False
     #: ``supported_workflow_task_commands`` (None: the server did not say).
     commands: frozenset[str] | None = None
 
@@ -81,6 +83,8 @@ def check_cluster_info(info: Any) -> ServerFeatures:
         long_poll_timeout=long_poll_seconds if long_poll_seconds and long_poll_seconds > 0 else None,
         sticky_execution=_supported(caps.get("sticky_execution")),
         commands=_names(caps.get("supported_workflow_task_commands")),
+        update_validation=caps.get("update_validation_tasks") is True
+        and _supported(caps.get("synchronous_update_validation")),
     )
 
 

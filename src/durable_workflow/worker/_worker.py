@@ -281,11 +281,19 @@ class Worker:
             for name, wanted in (
                 ("query_tasks", self._features.query_tasks),
                 ("sticky_execution", self._sticky_wanted()),
+                ("update_validation_tasks", self._validators_wanted()),
             )
             if wanted
         ]
         if capabilities:
             body["capabilities"] = capabilities
+        if self._validators_wanted():
+            body["workflow_command_contracts"] = {
+                name: {
+                    "update_validators": sorted(n for n, h in d.updates.items() if h.validator is not None)
+                }
+                for name, d in sorted(self.workflows.items())
+            }
         if self.build_id:
             body["build_id"] = self.build_id
         body["max_concurrent_workflow_tasks"] = self.max_concurrent_workflow_tasks
@@ -293,6 +301,13 @@ class Worker:
         body["task_slots"] = self._task_slots()
         body["process_metrics"] = process_metrics()
         return body
+
+    def _validators_wanted(self) -> bool:
+        """Validators run before acceptance where the server offers it (else inside the update task)."""
+        has_validators = any(
+            h.validator is not None for d in self.workflows.values() for h in d.updates.values()
+        )
+        return self._features.update_validation and has_validators
 
     def _sticky_wanted(self) -> bool:
         return self._features.sticky_execution and self.cache.enabled
@@ -402,6 +417,8 @@ class Worker:
         }
         if self.build_id:
             body["build_id"] = self.build_id
+        if kind == "workflow" and self._validators_wanted():
+            body["task_kinds"] = ["workflow", "update_validation"]
         tags = {"task_kind": kind, "task_queue": self.task_queue, "outcome": "error"}
         started = time.perf_counter()
         try:
@@ -460,6 +477,10 @@ def _check_options(task_queue: str, *limits: int) -> None:
     for name, value in zip(names, limits, strict=True):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+
+
+def _validated_updates(definition: WorkflowDefinition) -> list[str]:
+    return sorted(name for name, handler in definition.updates.items() if handler.validator is not None)
 
 
 def _http_timeout(poll_seconds: float) -> float:

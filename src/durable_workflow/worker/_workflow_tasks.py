@@ -20,7 +20,7 @@ from durable_workflow.workflow import (
     handle_update,
     run_workflow_task,
 )
-from durable_workflow.workflow._replay import is_complete, new_events
+from durable_workflow.workflow._replay import is_complete, new_events, validate_update
 
 __all__ = ["WorkflowTaskRunner"]
 
@@ -112,6 +112,8 @@ class WorkflowTaskRunner:
 
     async def run(self, task: Mapping[str, Any]) -> str:
         """Handle one workflow task; returns the metrics outcome (completed / failed / error)."""
+        if task.get("task_kind") == "update_validation":
+            return await self.validate(task)
         task_id = str(task["task_id"])
         fence = {
             "lease_owner": self.worker_id,
@@ -269,6 +271,60 @@ class WorkflowTaskRunner:
             )
         except Exception as error:
             logger.warning("could not report failure of workflow task %s: %r", task_id, error)
+
+    # ------------------------------------------------------------------ update validation
+
+    async def validate(self, task: Mapping[str, Any]) -> str:
+        """Run an update's validator before the server accepts it; approve or reject."""
+        task_id = str(task["update_validation_task_id"])
+        fence = {
+            "lease_owner": self.worker_id,
+            "update_validation_attempt": task.get("update_validation_attempt") or 1,
+        }
+        try:
+            instance = self._replayed(task, task.get("workflow_arguments"))
+        except _TaskFailure as failure:
+            problem: str | None = failure.message
+            reason = "update_validation_worker_failed"
+        else:
+            try:
+                converter = instance.converter
+                codec = str(task.get("payload_codec") or "avro")
+                args = _decode_list(converter, task.get("update_arguments"), codec)
+                problem = validate_update(instance, str(task.get("update_name") or ""), args)
+            except Exception as exc:
+                problem = f"update arguments cannot be decoded: {exc}"
+            finally:
+                instance.close()
+            reason = "update_validator_rejected"
+        base = f"/worker/update-validation-tasks/{task_id}"
+        body: dict[str, Any] = dict(fence)
+        if problem is not None:
+            body["failure"] = {"message": problem, "reason": reason, "validation_errors": []}
+        try:
+            await self._post(f"{base}/{'approve' if problem is None else 'reject'}", body)
+        except Exception as exc:
+            logger.warning("could not report update validation %s: %r", task_id, exc)
+            return "error"
+        return "completed" if problem is None else "failed"
+
+    def _replayed(self, task: Mapping[str, Any], arguments: Any) -> WorkflowInstance:
+        """A fresh instance replayed through the task's history (for queries and validations)."""
+        workflow_type = str(task.get("workflow_type") or "")
+        definition = self.workflows.get(workflow_type)
+        if definition is None:
+            raise _TaskFailure(f"workflow type {workflow_type!r} is not registered on this worker")
+        converter = run_converter(self.converter, arguments, task.get("history_events"))
+        codec = str(task.get("payload_codec") or "avro")
+        try:
+            args = _decode_list(converter, arguments, codec)
+            instance = WorkflowInstance(
+                definition, self._info(task, workflow_type), args, converter=converter, payload_codec=codec
+            )
+            instance.apply(list(task.get("history_events") or []))
+        except Exception as exc:
+            raise _TaskFailure(f"workflow replay failed: {exc}", exc) from exc
+        return instance
 
     # ------------------------------------------------------------------ query tasks
 

@@ -27,6 +27,7 @@ __all__ = [
     "new_events",
     "replay_commands",
     "run_workflow_task",
+    "validate_update",
 ]
 
 logger = logging.getLogger("durable_workflow.workflow.replay")
@@ -190,6 +191,31 @@ def handle_update(instance: WorkflowInstance, update_id: str) -> dict[str, Any]:
     except Exception as exc:
         return _fail_update(update_id, f"update handler failed: {exc}", exc)
     return {"type": "complete_update", "update_id": update_id, "result": envelope}
+
+
+def validate_update(instance: WorkflowInstance, name: str, arguments: Sequence[Any]) -> str | None:
+    """Run an update's validator on a replayed instance: None approves, a message rejects.
+
+    An update without a validator is approved; an unknown update, arguments that do not fit
+    the handler, a validator that raises or returns False are rejections.
+    """
+    handler = instance.definition.updates.get(name)
+    if handler is None:
+        return f"unknown update {name!r} for workflow {instance.definition.name!r}"
+    if instance.workflow is None or instance.done:
+        return "the workflow is not running"
+    try:
+        args = decode_args(handler.fn, list(arguments), skip=1, where=f"update {name!r}")
+        inspect.signature(handler.fn).bind(None, *args)
+    except (PayloadError, TypeError) as exc:
+        return f"update argument decode failed: {exc}"
+    if handler.validator is None:
+        return None
+    try:
+        verdict = handler.validator(instance.workflow, *args)
+    except Exception as exc:
+        return f"update validator failed: {exc}"
+    return f"update {name!r} rejected by its validator" if verdict is False else None
 
 
 def handle_query(instance: WorkflowInstance, name: str, arguments: Sequence[Any]) -> Any:

@@ -104,6 +104,8 @@ class EngineBase:
         self._last_due_now = -math.inf
         self._order = 0
         self.query_tasks: dict[str, QueryTask] = {}
+        #: Pending synchronous update validations (`_validation.ValidationTask`), in memory only.
+        self.validation_tasks: dict[str, Any] = {}
         self.participants: list[Participant] = []
         """Other stores (schedules) whose writes join every unit of work's transaction."""
         self.closing = False

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from durable_workflow.server._engine import _sticky as sticky
-from durable_workflow.server._engine._interact import InteractMixin
 from durable_workflow.server._engine._model import ActivityExecution, Run, Timer, WorkflowTask
+from durable_workflow.server._engine._validation import ValidationMixin
 from durable_workflow.server._engine._workers import AdminMixin
 from durable_workflow.server._ids import iso
 
 __all__ = ["Engine"]
 
 
-class Engine(InteractMixin, AdminMixin):
+class Engine(ValidationMixin, AdminMixin):
     """Matching, leases, timers, retries and timeouts over the SQLite store. Knows no HTTP."""
 
     def release_worker(self, namespace: str, worker_id: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
 from typing import Any
 
 from durable_workflow.server._engine._control import ControlMixin
@@ -15,7 +16,22 @@ from durable_workflow.server._engine._wftasks import worker_event
 from durable_workflow.server._ids import iso, new_id
 from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope, is_envelope
 
-__all__ = ["InteractMixin"]
+__all__ = ["InteractMixin", "UpdateRequest"]
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """A parsed update request (``earlier``: the update a retried ``request_id`` already made)."""
+
+    namespace: str
+    workflow_id: str
+    run_id: str
+    name: str
+    blob: str | None
+    request_id: str | None
+    wait_for: str
+    timeout: float
+    earlier: Update | None
 
 
 class InteractMixin(ControlMixin):
@@ -26,21 +42,41 @@ class InteractMixin(ControlMixin):
     async def update_workflow(
         self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
     ) -> tuple[str, dict[str, Any]]:
-        """Accept an update and optionally wait for it; returns (update status, response body)."""
+        """Accept an update and optionally wait for it; returns (update status, response body).
+
+        Where the server validates synchronously, the update is only accepted once a worker's
+        validator approved it (see `_validation.py`).
+        """
         async with self.op():
-            update, wait_for, timeout = self._accept_update(namespace, workflow_id, name, body)
-            event = self.waiter(("update", update.update_id))
-        if wait_for == "completed" and update.status == "accepted":
+            request = self._parse_update(namespace, workflow_id, name, body)
+            check = None if request.earlier is not None else self.begin_validation(request)
+            validated = self.waiter(("validated", id(check))) if check is not None else None
+        if validated is not None:
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(event.wait(), timeout)
+                await asyncio.wait_for(validated.wait(), request.timeout)
+        async with self.op():
+            if check is not None:
+                self.settle_validation(check, request)
+            update = request.earlier or self._record_acceptance(request)
+            event = self.waiter(("update", update.update_id))
+        if request.wait_for == "completed" and update.status == "accepted":
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(event.wait(), request.timeout)
         async with self.reading():
             update = self.updates.get(update.update_id, update)
-            timed_out = wait_for == "completed" and update.status == "accepted"
-            return update.status, self.update_body(update, wait_for, timeout, timed_out)
+            timed_out = request.wait_for == "completed" and update.status == "accepted"
+            return update.status, self.update_body(update, request.wait_for, request.timeout, timed_out)
 
-    def _accept_update(
+    def begin_validation(self, request: UpdateRequest) -> Any:
+        """A pending validation for this update, or None when it is accepted at once."""
+        return None
+
+    def settle_validation(self, check: Any, request: UpdateRequest) -> None:
+        return None
+
+    def _parse_update(
         self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
-    ) -> tuple[Update, str, float]:
+    ) -> UpdateRequest:
         check_operation_name(name, "update_name")
         f = Fields(body)
         if "wait_policy" in body:
@@ -57,19 +93,24 @@ class InteractMixin(ControlMixin):
         f.done()
         run = self.open_run(namespace, workflow_id, "update")
         earlier = self.updates.get(run.update_requests.get(request_id or "", ""))
-        if earlier is not None:
-            return earlier, wait_for, float(timeout or self.config.update_wait_timeout_seconds)
-        now = self.clock.now()
+        seconds = float(timeout or self.config.update_wait_timeout_seconds)
+        return UpdateRequest(
+            namespace, workflow_id, run.run_id, name, blob, request_id, wait_for, seconds, earlier
+        )
+
+    def _record_acceptance(self, request: UpdateRequest) -> Update:
+        run = self.open_run(request.namespace, request.workflow_id, "update")
+        name = request.name
         update = Update(
             update_id=new_id(),
-            namespace=namespace,
-            workflow_id=workflow_id,
+            namespace=request.namespace,
+            workflow_id=request.workflow_id,
             run_id=run.run_id,
             update_name=name,
-            arguments_blob=blob,
+            arguments_blob=request.blob,
             command_id=new_id(),
-            request_id=request_id,
-            accepted_at=now,
+            request_id=request.request_id,
+            accepted_at=self.clock.now(),
         )
         self.save(update)
         self.append_event(
@@ -81,18 +122,18 @@ class InteractMixin(ControlMixin):
                 "workflow_instance_id": run.workflow_id,
                 "workflow_run_id": run.run_id,
                 "update_name": name,
-                "arguments": blob,
+                "arguments": request.blob,
                 "payload_codec": CODEC,
                 "ordering_state": "ready",
             },
             command_id=update.command_id,
         )
         run.queued_updates.append(update.update_id)
-        if request_id:
-            run.update_requests[request_id] = update.update_id
+        if request.request_id:
+            run.update_requests[request.request_id] = update.update_id
         self.save(run)
         self.dispatch_next(run)
-        return update, wait_for, float(timeout or self.config.update_wait_timeout_seconds)
+        return update
 
     def update_body(self, update: Update, wait_for: str, timeout: float, timed_out: bool) -> dict[str, Any]:
         outcome = {"completed": "update_completed", "failed": "update_failed"}.get(update.status)

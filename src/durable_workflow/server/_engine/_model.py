@@ -112,6 +112,8 @@ class Worker(Doc):
     supported_activity_types: list[str] = field(default_factory=list)
     workflow_definition_fingerprints: dict[str, str] = field(default_factory=dict)
     capabilities: list[str] = field(default_factory=list)
+    #: workflow type -> update names with validators (``workflow_command_contracts``, 1.20).
+    update_validators: dict[str, list[str]] = field(default_factory=dict)
     max_concurrent_workflow_tasks: int = 100
     max_concurrent_activity_tasks: int = 100
     status: str = "active"
