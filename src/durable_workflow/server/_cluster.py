@@ -7,6 +7,7 @@ from typing import Any
 
 from durable_workflow.server._engine import EngineConfig
 from durable_workflow.server._engine._command_table import ADVERTISED, CURRENT_EXTRA
+from durable_workflow.server._engine._sessions import runtime_contract as sessions_contract
 from durable_workflow.server._engine._sticky import capability as sticky_capability
 from durable_workflow.server._engine._validation import synchronous_validation
 
@@ -54,6 +55,8 @@ def server_capabilities(config: EngineConfig) -> dict[str, Any]:
             "update_validation_tasks": True,
             "synchronous_update_validation": synchronous_validation(),
             "sticky_execution": sticky_capability(config.sticky),
+            "worker_session_verbs": ["create", "heartbeat", "close"],
+            "worker_sessions": sessions_contract(),
         }
         if current
         else {}

@@ -101,6 +101,26 @@ async def deregister(call: Call) -> tuple[int, dict[str, Any]]:
     return 200, body
 
 
+def _current_only(call: Call) -> None:
+    if call.engine.config.wire_generation == "seed":
+        raise EngineError("not_found", "not_found", "The requested route does not exist.")
+
+
+async def create_session(call: Call) -> tuple[int, dict[str, Any]]:
+    """``POST /worker/sessions`` (current generation): hold a worker session."""
+    _current_only(call)
+    return await call.ops.create_session(call.namespace, call.body)
+
+
+def _session_op(method: str) -> Any:
+    async def handler(call: Call) -> tuple[int, dict[str, Any]]:
+        _current_only(call)
+        session_id = call.params["session_id"]
+        return 200, await call.ops.session_operation(method, call.namespace, session_id, call.body)
+
+    return handler
+
+
 def _task_op(method: str) -> Any:
     async def handler(call: Call) -> tuple[int, dict[str, Any]]:
         return 200, await call.ops.task_operation(method, call.namespace, call.params["task_id"], call.body)
@@ -145,7 +165,11 @@ def routes() -> list[Route]:
         ("/worker/update-validation-tasks/{task_id}/approve", _task_op("approve_validation_task")),
         ("/worker/update-validation-tasks/{task_id}/reject", _task_op("reject_validation_task")),
     ]
+    sessions = "/worker/sessions/{session_id}"
     return [
         *(api_route(path, ["POST"], WORKER, handler) for path, handler in table),
         api_route("/worker/registrations/{worker_id}", ["DELETE"], WORKER, deregister),
+        api_route("/worker/sessions", ["POST"], WORKER, create_session),
+        api_route(f"{sessions}/heartbeat", ["POST"], WORKER, _session_op("heartbeat_session")),
+        api_route(sessions, ["DELETE"], WORKER, _session_op("close_session")),
     ]

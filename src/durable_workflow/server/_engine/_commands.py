@@ -186,6 +186,7 @@ class CommandsMixin(RunsMixin):
             task_queue=cmd.get("queue") or run.task_queue,
             arguments_blob=payload_blob(cmd.get("arguments")) or encode_value([], self.run_framing(run)),
             retry_policy=dict(policy) if isinstance(policy, dict) else None,
+            worker_session=cmd.get("worker_session") if self.config.wire_generation != "seed" else None,
             start_to_close_timeout=cmd.get("start_to_close_timeout"),
             schedule_to_start_timeout=cmd.get("schedule_to_start_timeout"),
             schedule_to_close_timeout=cmd.get("schedule_to_close_timeout"),

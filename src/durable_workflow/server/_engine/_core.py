@@ -33,6 +33,7 @@ from durable_workflow.server._engine._model import (
     from_doc,
     to_doc,
 )
+from durable_workflow.server._engine._sessions import SessionBook
 from durable_workflow.server._engine._sticky import StickyPolicy
 from durable_workflow.server._engine._working_set import (
     AliasIndex,
@@ -106,6 +107,7 @@ class EngineBase:
         self.query_tasks: dict[str, QueryTask] = {}
         #: Pending synchronous update validations (`_validation.ValidationTask`), in memory only.
         self.validation_tasks: dict[str, Any] = {}
+        self.session_book = SessionBook(clock, self.live_worker)
         self.participants: list[Participant] = []
         """Other stores (schedules) whose writes join every unit of work's transaction."""
         self.closing = False
@@ -190,6 +192,13 @@ class EngineBase:
 
     def worker_fresh(self, worker: Worker) -> bool:
         return self.clock.now() - worker.last_heartbeat_at <= self.config.worker_stale_after_seconds
+
+    def live_worker(self, namespace: str, worker_id: str) -> Worker | None:
+        """The registration if it exists, is active and still heart-beats."""
+        worker = self.workers.get(f"{namespace}/{worker_id}")
+        return (
+            worker if worker is not None and worker.status == "active" and self.worker_fresh(worker) else None
+        )
 
     def _index_activity(self, act: ActivityExecution) -> None:
         for task_id in [*act.past_task_ids, act.task_id]:

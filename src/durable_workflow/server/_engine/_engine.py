@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from durable_workflow.server._engine import _sticky as sticky
-from durable_workflow.server._engine._model import ActivityExecution, Run, Timer, WorkflowTask
+from durable_workflow.server._engine._errors import EngineError, invalid
+from durable_workflow.server._engine._model import ActivityExecution, Run, Timer, Worker, WorkflowTask
+from durable_workflow.server._engine._sessions import parse_options
 from durable_workflow.server._engine._validation import ValidationMixin
 from durable_workflow.server._engine._workers import AdminMixin
 from durable_workflow.server._ids import iso
@@ -27,6 +29,43 @@ class Engine(ValidationMixin, AdminMixin):
         for task in leased:
             self.expire_workflow_task(task)
         return len(leased)
+
+    # -- worker sessions (see _sessions.py) -----------------------------------------------------
+
+    def _session_worker(self, namespace: str, body: dict[str, Any]) -> Worker:
+        worker_id = body.get("worker_id")
+        if not isinstance(worker_id, str) or not worker_id:
+            raise invalid({"worker_id": ["The worker id field is required."]})
+        worker = self.live_worker(namespace, worker_id)
+        if worker is None:
+            raise EngineError(
+                "precondition",
+                "worker_not_registered",
+                f"Worker [{worker_id}] is not registered.",
+                admitted=False,
+            )
+        return worker
+
+    def create_session(self, namespace: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        worker = self._session_worker(namespace, body)
+        outcome, session = self.session_book.acquire(worker, parse_options(body), explicit=True)
+        status = 201 if outcome == "created" else 200
+        return status, _session_answer(outcome, session.snapshot(), status)
+
+    def heartbeat_session(self, namespace: str, session_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        worker = self._session_worker(namespace, body)
+        lease = body.get("lease_seconds")
+        if lease is not None and (not isinstance(lease, int) or isinstance(lease, bool) or lease < 1):
+            raise invalid({"lease_seconds": ["The lease seconds must be an integer of at least 1."]})
+        session = self.session_book.renew(namespace, worker.worker_id, session_id, lease)
+        return _session_answer("heartbeat_recorded", session.snapshot(), 200)
+
+    def close_session(self, namespace: str, session_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        worker_id = body.get("worker_id")
+        if not isinstance(worker_id, str) or not worker_id:
+            raise invalid({"worker_id": ["The worker id field is required."]})
+        outcome, session = self.session_book.close(namespace, worker_id, session_id)
+        return _session_answer(outcome, session.snapshot(), 200)
 
     def process_due(self, now: float) -> None:
         last, self._last_due_now = self._last_due_now, now
@@ -212,6 +251,10 @@ class Engine(ValidationMixin, AdminMixin):
             "registered_at": iso(worker.registered_at),
             "updated_at": iso(worker.updated_at),
         }
+
+
+def _session_answer(outcome: str, snapshot: dict[str, Any], status: int) -> dict[str, Any]:
+    return {"admitted": True, "outcome": outcome, "session": snapshot, "status": status, "reason": None}
 
 
 def _earliest(times: tuple[float | None, ...]) -> float | None:

@@ -252,6 +252,8 @@ class ActivityExecution(Doc):
     task_queue: str
     arguments_blob: str | None
     retry_policy: dict[str, Any] | None = None
+    #: ``WorkerSessionOptions`` of an in-session activity (current generation), as sent.
+    worker_session: dict[str, Any] | None = None
     start_to_close_timeout: int | None = None
     schedule_to_start_timeout: int | None = None
     schedule_to_close_timeout: int | None = None

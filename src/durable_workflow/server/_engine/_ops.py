@@ -135,6 +135,18 @@ class EngineOps:
             out: dict[str, Any] = getattr(self.engine, method)(namespace, task_id, body)
         return out
 
+    async def create_session(self, namespace: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        async with self.engine.op():
+            return self.engine.create_session(namespace, body)
+
+    async def session_operation(
+        self, method: str, namespace: str, session_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Heartbeat or close a worker session."""
+        async with self.engine.op():
+            out: dict[str, Any] = getattr(self.engine, method)(namespace, session_id, body)
+        return out
+
     # -- workflows -------------------------------------------------------------------------------
 
     async def start_workflow(self, namespace: str, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:

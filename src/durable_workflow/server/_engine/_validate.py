@@ -6,6 +6,7 @@ from typing import Any
 
 from durable_workflow.server._engine._command_table import BLOCKING, CURRENT_ONLY, KNOWN, TERMINAL_COMMANDS
 from durable_workflow.server._engine._errors import EngineError, invalid
+from durable_workflow.server._engine._sessions import parse_options
 from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, is_envelope
 from durable_workflow.server._scalars import strict_int
 
@@ -128,6 +129,8 @@ def _check_one(check: _Checker, cmd: dict[str, Any]) -> None:
             check.integer(cmd, name, minimum=1)
         retry_policy(check, cmd)
         _timeout_order(check, cmd)
+        if cmd.get("worker_session") is not None:
+            _check_session(check, cmd)
     elif kind == "start_timer":
         check.integer(cmd, "delay_seconds", minimum=0, required=True)
     elif kind == "start_child_workflow":
@@ -170,6 +173,16 @@ def _check_one(check: _Checker, cmd: dict[str, Any]) -> None:
         check.string(cmd, "condition_definition_fingerprint")
     if kind in ("complete_update", "fail_update"):
         check.string(cmd, "update_id", required=True)
+
+
+def _check_session(check: _Checker, cmd: dict[str, Any]) -> None:
+    try:
+        cmd["worker_session"] = parse_options(
+            cmd["worker_session"], f"{check.prefix}worker_session."
+        ).to_wire()
+    except EngineError as exc:
+        for name, messages in exc.details.get("errors", {}).items():
+            check.errors.setdefault(name, []).extend(messages)
 
 
 def _check_memo(check: _Checker, cmd: dict[str, Any]) -> None:
