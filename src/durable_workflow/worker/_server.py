@@ -31,6 +31,8 @@ class ServerFeatures:
     sticky_execution: bool = False
     #: Update validators run before acceptance (``synchronous_update_validation``, 1.20).
     update_validation: bool = False
+    #: Worker sessions and in-session activity routing (1.20).
+    worker_sessions: bool = False
     #: ``supported_workflow_task_commands`` (None: the server did not say).
     commands: frozenset[str] | None = None
 
@@ -83,6 +85,7 @@ def check_cluster_info(info: Any) -> ServerFeatures:
         long_poll_timeout=long_poll_seconds if long_poll_seconds and long_poll_seconds > 0 else None,
         sticky_execution=_supported(caps.get("sticky_execution")),
         commands=_names(caps.get("supported_workflow_task_commands")),
+        worker_sessions=_supported(caps.get("worker_sessions")),
         update_validation=caps.get("update_validation_tasks") is True
         and _supported(caps.get("synchronous_update_validation")),
     )

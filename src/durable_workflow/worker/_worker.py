@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from durable_workflow._worker_session import WorkerSessionOptions
 from durable_workflow.activity import ActivityDefinition, get_definition as get_activity_definition
 from durable_workflow.client._models import TERMINAL_STATUSES
 from durable_workflow.errors import ServerError, TransportError
@@ -31,6 +32,7 @@ from durable_workflow.worker._server import (
     definition_fingerprint,
     process_metrics,
 )
+from durable_workflow.worker._sessions import WorkerSession
 from durable_workflow.worker._workflow_tasks import WorkflowTaskRunner
 from durable_workflow.workflow import (
     WorkflowCache,
@@ -81,6 +83,8 @@ class Worker:
             sends a cached run's next task here with only the events the worker has not seen.
         heartbeat_interval: seconds between worker heartbeats (the server may advertise another).
         workflow_cache_max_bytes: bound on the estimated bytes the cached instances retain.
+        capabilities: what this worker offers worker sessions, such as ``"gpu:l4"``: a session
+            whose ``requirements`` are not all here is never held by this worker.
     """
 
     __module__ = "durable_workflow"
@@ -102,6 +106,7 @@ class Worker:
         workflow_cache_size: int = 1000,
         heartbeat_interval: float = 60.0,
         workflow_cache_max_bytes: int = DEFAULT_CACHE_BYTES,
+        capabilities: Iterable[str] = (),
     ) -> None:
         _check_options(task_queue, max_concurrent_workflow_tasks, max_concurrent_activity_tasks)
         if poll_timeout < 0 or shutdown_timeout < 0 or heartbeat_interval <= 0:
@@ -119,6 +124,8 @@ class Worker:
         self.workflows = _index_workflows(workflows)
         self.activities = _index_activities(activities)
         self.cache = WorkflowCache(workflow_cache_size, workflow_cache_max_bytes)
+        self.capabilities = tuple(dict.fromkeys(str(c) for c in capabilities))
+        self._sessions: dict[str, WorkerSession] = {}
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=max_concurrent_activity_tasks, thread_name_prefix="durable-workflow-activity"
         )
@@ -195,6 +202,7 @@ class Worker:
                 logger.warning("worker %s cancelled %d task(s) at shutdown", self.worker_id, len(still))
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.cache.clear()
+        await self._close_sessions()
         await self._deregister()
         self._stopped.set()
         if self._background is not None and self._background is not asyncio.current_task():
@@ -220,6 +228,7 @@ class Worker:
         await self._register()
         self._workflow_runner.sticky = self._sticky_wanted()
         self._workflow_runner.server_commands = self._features.commands
+        self._workflow_runner.sessions = self._features.worker_sessions
         self._started = True
 
     async def _serve(self) -> None:
@@ -285,6 +294,7 @@ class Worker:
             )
             if wanted
         ]
+        capabilities.extend(c for c in self.capabilities if c not in capabilities)
         if capabilities:
             body["capabilities"] = capabilities
         if self._validators_wanted():
@@ -301,6 +311,30 @@ class Worker:
         body["task_slots"] = self._task_slots()
         body["process_metrics"] = process_metrics()
         return body
+
+    def session(self, options: WorkerSessionOptions) -> WorkerSession:
+        """The handle of a worker session this worker may hold (one per session id)."""
+        existing = self._sessions.get(options.session_id)
+        if existing is not None:
+            if existing.options != options:
+                raise ValueError(f"worker session {options.session_id!r} already has other options")
+            return existing
+
+        async def request(method: str, path: str, body: dict[str, Any]) -> Any:
+            return await self.client._transport.request(method, path, plane="worker", json=body)
+
+        session = WorkerSession(request, self.worker_id, options, self._features.worker_sessions)
+        self._sessions[options.session_id] = session
+        return session
+
+    async def _close_sessions(self) -> None:
+        """A planned shutdown hands held sessions back at once (instead of leaving them to expire)."""
+        for session in self._sessions.values():
+            if session.active:
+                try:
+                    await session.close("worker_shutdown")
+                except Exception as exc:
+                    logger.warning("closing worker session %s failed: %r", session.options.session_id, exc)
 
     def _validators_wanted(self) -> bool:
         """Validators run before acceptance where the server offers it (else inside the update task)."""

@@ -101,6 +101,8 @@ class WorkflowTaskRunner:
         self.sticky = False
         #: The workflow-task commands the server advertised (None: it did not say).
         self.server_commands: frozenset[str] | None = None
+        #: The server offers worker sessions (in-session activities need them).
+        self.sessions = False
         self.worker_id = worker_id
         self.task_queue = task_queue
         self.namespace = namespace
@@ -209,12 +211,17 @@ class WorkflowTaskRunner:
         """Fail the task, saying why, rather than send a command the server does not know."""
         known = self.server_commands
         if known is None:
-            return
+            known = frozenset({"upsert_memo"})  # the server did not say: let it decide
         for command in commands:
             if command.get("type") == "upsert_memo" and "upsert_memo" not in known:
                 raise _TaskFailure(
                     "ctx.upsert_memo() needs a server that supports the upsert_memo command "
                     "(worker protocol 1.20); this server does not advertise it"
+                )
+            if command.get("worker_session") is not None and not self.sessions:
+                raise _TaskFailure(
+                    "an activity with worker_session needs a server that offers worker sessions "
+                    "(worker protocol 1.20); this server does not advertise them"
                 )
 
     async def _warm_or_cold_history(

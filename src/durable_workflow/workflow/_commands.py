@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from durable_workflow._retry_policy import retry_policy_to_wire
+from durable_workflow._worker_session import WorkerSessionOptions
 from durable_workflow.payloads import to_json_compatible
 
 __all__ = [
@@ -101,9 +102,13 @@ class ActivityCommand(Command[T_co]):
         schedule_to_close_timeout: float | None = None,
         heartbeat_timeout: float | None = None,
         result_annotation: Any = Any,
+        worker_session: WorkerSessionOptions | None = None,
     ) -> None:
         if not isinstance(activity_type, str) or not activity_type:
             raise TypeError(f"activity type must be a non-empty string, got {activity_type!r}")
+        if worker_session is not None and not isinstance(worker_session, WorkerSessionOptions):
+            raise TypeError(f"worker_session must be a WorkerSessionOptions, got {worker_session!r}")
+        self.worker_session = worker_session
         if isinstance(arguments, (str, bytes, Mapping)) or not isinstance(arguments, Sequence):
             raise TypeError(f"activity arguments must be a list, got {type(arguments).__name__}")
         self.activity_type = activity_type
@@ -131,6 +136,8 @@ class ActivityCommand(Command[T_co]):
         for key, value in self.timeouts.items():
             _put(out, key, value)
         out["arguments"] = enc.envelope(self.arguments)
+        if self.worker_session is not None:
+            out["worker_session"] = self.worker_session.to_wire()
         return out
 
 

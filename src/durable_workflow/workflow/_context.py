@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
+from durable_workflow._worker_session import WorkerSessionOptions
 from durable_workflow.workflow._commands import (
     ActivityCommand,
     ChildWorkflowCommand,
@@ -164,8 +165,13 @@ class WorkflowContext:
         schedule_to_start_timeout: float | None = None,
         schedule_to_close_timeout: float | None = None,
         heartbeat_timeout: float | None = None,
+        worker_session: WorkerSessionOptions | None = None,
     ) -> ActivityCommand[Any]:
-        """Schedule an activity by type name; the result is plain JSON."""
+        """Schedule an activity by type name; the result is plain JSON.
+
+        ``worker_session`` runs it in a worker session (see `WorkerSessionOptions`); a server
+        that does not offer sessions makes the worker fail the task saying so.
+        """
         return ActivityCommand(
             activity_type,
             args,
@@ -175,6 +181,7 @@ class WorkflowContext:
             schedule_to_start_timeout=schedule_to_start_timeout,
             schedule_to_close_timeout=schedule_to_close_timeout,
             heartbeat_timeout=heartbeat_timeout,
+            worker_session=worker_session,
         )
 
     @overload
@@ -188,6 +195,7 @@ class WorkflowContext:
         schedule_to_start_timeout: float | None = ...,
         schedule_to_close_timeout: float | None = ...,
         heartbeat_timeout: float | None = ...,
+        worker_session: WorkerSessionOptions | None = ...,
     ) -> ActivityStub[P, R]: ...
     @overload
     def activity(
@@ -200,6 +208,7 @@ class WorkflowContext:
         schedule_to_start_timeout: float | None = ...,
         schedule_to_close_timeout: float | None = ...,
         heartbeat_timeout: float | None = ...,
+        worker_session: WorkerSessionOptions | None = ...,
     ) -> ActivityStub[P, R]: ...
     def activity(self, fn: Callable[..., Any], **options: Any) -> ActivityStub[Any, Any]:
         """A typed stub for an `@activity.defn` function: ``yield from ctx.activity(greet)("Ada")``."""
