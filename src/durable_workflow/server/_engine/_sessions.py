@@ -160,7 +160,7 @@ class WorkerSession:
 def refused(
     status: str, reason: str, message: str, session: WorkerSession | None, **extra: Any
 ) -> EngineError:
-    body = {"admitted": False, "reason": reason, **extra}
+    body = {"admitted": False, **extra}
     if session is not None:
         body["session"] = session.snapshot()
     return EngineError(status, reason, message, **body)
