@@ -60,38 +60,46 @@ def worker(client: Any, worker_id: str, capabilities: tuple[str, ...] = ("gpu:l4
 
 async def test_session_lifecycle_and_refusal_until_the_holder_is_lost() -> None:
     clock = FakeClock()
-    async with DevServer(serve_http=False, clock=clock, worker_stale_after_seconds=600) as server:
-        async with connect(server) as client, worker(client, "holder") as a, worker(client, "other") as b:
-            mine, theirs = a.session(GPU), b.session(GPU)
-            assert await mine.create() == "created"
-            assert mine.active and mine.snapshot["lease_owner"] == "holder"
-            assert await mine.create() == "reused"
-            with pytest.raises(WorkerSessionRefused) as refused:
-                await theirs.create()
-            assert refused.value.reason == "session_owned_by_another_worker"
-            assert refused.value.status_code == 409
-            await mine.renew(60)
-            clock.advance(45)  # past the first lease, inside the renewed one
-            with pytest.raises(WorkerSessionRefused):
-                await theirs.create()
-            clock.advance(20)  # the holder's lease lapsed
-            assert await theirs.create() == "reacquired"
-            assert theirs.snapshot["lease_owner"] == "other"
-            with pytest.raises(WorkerSessionRefused) as lost:
-                await mine.renew()
-            assert lost.value.reason == "session_owner_mismatch"
-            await theirs.close()
-            await theirs.close()  # idempotent
-            with pytest.raises(WorkerSessionRefused) as closed:
-                await mine.create()
-            assert closed.value.reason == "session_closed"
+    async with (
+        DevServer(serve_http=False, clock=clock, worker_stale_after_seconds=600) as server,
+        connect(server) as client,
+        worker(client, "holder") as a,
+        worker(client, "other") as b,
+    ):
+        mine, theirs = a.session(GPU), b.session(GPU)
+        assert await mine.create() == "created"
+        assert mine.active and mine.snapshot["lease_owner"] == "holder"
+        assert await mine.create() == "reused"
+        with pytest.raises(WorkerSessionRefused) as refused:
+            await theirs.create()
+        assert refused.value.reason == "session_owned_by_another_worker"
+        assert refused.value.status_code == 409
+        await mine.renew(60)
+        clock.advance(45)  # past the first lease, inside the renewed one
+        with pytest.raises(WorkerSessionRefused):
+            await theirs.create()
+        clock.advance(20)  # the holder's lease lapsed
+        assert await theirs.create() == "reacquired"
+        assert theirs.snapshot["lease_owner"] == "other"
+        with pytest.raises(WorkerSessionRefused) as lost:
+            await mine.renew()
+        assert lost.value.reason == "session_owner_mismatch"
+        await theirs.close()
+        await theirs.close()  # idempotent
+        with pytest.raises(WorkerSessionRefused) as closed:
+            await mine.create()
+        assert closed.value.reason == "session_closed"
 
 
 async def test_in_session_activities_run_on_the_holder_only() -> None:
-    async with DevServer(serve_http=False) as server, connect(server) as client:
-        async with worker(client, "no-gpu", capabilities=()), worker(client, "gpu"):
-            handle = await client.start_workflow("render-job", "q", "job", [4])
-            result = await handle.result(timeout=20)
+    async with (
+        DevServer(serve_http=False) as server,
+        connect(server) as client,
+        worker(client, "no-gpu", capabilities=()),
+        worker(client, "gpu"),
+    ):
+        handle = await client.start_workflow("render-job", "q", "job", [4])
+        result = await handle.result(timeout=20)
     assert result == [f"gpu:{i}" for i in range(4)]  # the worker without gpu:l4 never got one
 
 
@@ -112,10 +120,13 @@ async def test_a_replacement_worker_reacquires_after_the_holder_is_lost() -> Non
 
 
 async def test_sessions_need_a_current_server() -> None:
-    async with DevServer(serve_http=False, wire_generation="seed") as server, connect(server) as client:
-        async with worker(client, "seed") as w:
-            with pytest.raises(ServerCompatibilityError, match="worker sessions"):
-                await w.session(GPU).create()
+    async with (
+        DevServer(serve_http=False, wire_generation="seed") as server,
+        connect(server) as client,
+        worker(client, "seed") as w,
+    ):
+        with pytest.raises(ServerCompatibilityError, match="worker sessions"):
+            await w.session(GPU).create()
 
 
 def test_options_are_checked_when_made() -> None:
