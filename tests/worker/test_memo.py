@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from durable_workflow import Client, Worker, activity, workflow
+from durable_workflow.payloads import DEFAULT_CONVERTER
 from durable_workflow.server import DevServer
 from durable_workflow.workflow import WorkflowContext
 from tests.worker._harness import assert_replays, connect, running
@@ -61,7 +62,9 @@ async def test_upserts_merge_and_show_in_describe_list_and_history() -> None:
     assert described.memo == expected
     assert [w.memo for w in listed.executions] == [expected]
     upserts = [e["payload"] for e in history if e["event_type"] == "MemoUpserted"]
-    assert [u["merged"]["stage"] for u in upserts] == ["charging", "charged"]
+    merged = [DEFAULT_CONVERTER.decode(u["merged"]) for u in upserts]  # envelopes, like entries
+    assert [m["stage"] for m in merged] == ["charging", "charged"]
+    assert merged[-1] == expected
     assert all(set(u["entries"]) == {"codec", "blob"} for u in upserts)
     assert upserts[0]["sequence"] < upserts[1]["sequence"]
 

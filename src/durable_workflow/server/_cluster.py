@@ -55,6 +55,12 @@ def server_capabilities(config: EngineConfig) -> dict[str, Any]:
             "update_validation_tasks": True,
             "synchronous_update_validation": synchronous_validation(),
             "sticky_execution": sticky_capability(config.sticky),
+            "workflow_memo_updates": {
+                "supported": True,
+                "command": "upsert_memo",
+                "history_event": "MemoUpserted",
+                "merge": "entries_replace_keys_null_deletes",
+            },
             "worker_session_verbs": ["create", "heartbeat", "close"],
             "worker_sessions": sessions_contract(),
         }

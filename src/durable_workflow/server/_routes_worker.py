@@ -75,11 +75,13 @@ async def poll_workflow(call: Call) -> tuple[int, dict[str, Any]]:
     engine = call.engine
     if call.current_shapes and isinstance(kinds, list) and "update_validation" in kinds:
         # multiplexed (synchronous update validation): a pending validation goes first
-        return 200, await _long_poll(
-            call,
-            "wf",
-            lambda w: engine.claim_validation_task(w) or engine.claim_workflow_task(w, poll_id, size),
-        )
+        def either(worker: Any) -> dict[str, Any] | None:
+            task = engine.claim_validation_task(worker) or engine.claim_workflow_task(worker, poll_id, size)
+            if task is not None:
+                task.setdefault("task_kind", "workflow")  # the discriminator of a multiplexed poll
+            return task
+
+        return 200, await _long_poll(call, "wf", either)
     return 200, await _long_poll(call, "wf", lambda w: engine.claim_workflow_task(w, poll_id, size))
 
 

@@ -31,6 +31,8 @@ class ServerFeatures:
     sticky_execution: bool = False
     #: Update validators run before acceptance (``synchronous_update_validation``, 1.20).
     update_validation: bool = False
+    #: ``upsert_memo`` is advertised (``workflow_memo_updates`` and the command list).
+    memo_upserts: bool = False
     #: Worker sessions and in-session activity routing (1.20).
     worker_sessions: bool = False
     #: ``supported_workflow_task_commands`` (None: the server did not say).
@@ -86,6 +88,8 @@ def check_cluster_info(info: Any) -> ServerFeatures:
         sticky_execution=_supported(caps.get("sticky_execution")),
         commands=_names(caps.get("supported_workflow_task_commands")),
         worker_sessions=_supported(caps.get("worker_sessions")),
+        memo_upserts=_supported(caps.get("workflow_memo_updates"))
+        and "upsert_memo" in (_names(caps.get("supported_workflow_task_commands")) or ()),
         update_validation=caps.get("update_validation_tasks") is True
         and _supported(caps.get("synchronous_update_validation")),
     )

@@ -227,7 +227,7 @@ class Worker:
         await self.client.negotiate(info)
         await self._register()
         self._workflow_runner.sticky = self._sticky_wanted()
-        self._workflow_runner.server_commands = self._features.commands
+        self._workflow_runner.memo_upserts = self._features.memo_upserts
         self._workflow_runner.sessions = self._features.worker_sessions
         self._started = True
 

@@ -99,8 +99,8 @@ class WorkflowTaskRunner:
         self.build_id = build_id
         #: Set once the server advertised sticky execution and the worker registered for it.
         self.sticky = False
-        #: The workflow-task commands the server advertised (None: it did not say).
-        self.server_commands: frozenset[str] | None = None
+        #: The server advertised ``upsert_memo`` (``workflow_memo_updates``).
+        self.memo_upserts = False
         #: The server offers worker sessions (in-session activities need them).
         self.sessions = False
         self.worker_id = worker_id
@@ -209,11 +209,8 @@ class WorkflowTaskRunner:
 
     def _check_supported(self, commands: list[dict[str, Any]]) -> None:
         """Fail the task, saying why, rather than send a command the server does not know."""
-        known = self.server_commands
-        if known is None:
-            known = frozenset({"upsert_memo"})  # the server did not say: let it decide
         for command in commands:
-            if command.get("type") == "upsert_memo" and "upsert_memo" not in known:
+            if command.get("type") == "upsert_memo" and not self.memo_upserts:
                 raise _TaskFailure(
                     "ctx.upsert_memo() needs a server that supports the upsert_memo command "
                     "(worker protocol 1.20); this server does not advertise it"

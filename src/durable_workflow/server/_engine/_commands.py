@@ -360,7 +360,12 @@ class CommandsMixin(RunsMixin):
         self.append_event(
             run,
             "MemoUpserted",
-            {"sequence": self._seq(run), "entries": cmd["entries"], "merged": merged},
+            {
+                "sequence": self._seq(run),
+                "entries": cmd["entries"],
+                # as the engine records it: the merged map in the run's payload envelope
+                "merged": {"codec": CODEC, "blob": encode_value(merged, self.run_framing(run))},
+            },
             task_id=task.task_id,
         )
 
