@@ -261,3 +261,32 @@ async def test_a_query_task_round_trip_at_1_20(current: httpx.AsyncClient) -> No
     assert done.status_code == 200 and done.json()["outcome"] == "completed", done.text
     result = (await asked).json()
     assert decode_value_v1(result["result_envelope"]["blob"]) == {"step": 3}
+
+
+async def test_plain_json_a_value_v1_run_cannot_hold_is_a_422(current: httpx.AsyncClient) -> None:
+    # The wrapper carries JSON text (any integer); Value v1 carries 64-bit integers only.
+    huge = 2**63
+    resp = await current.post(
+        "/api/workflows",
+        json={"workflow_id": "big", "workflow_type": "t", "task_queue": "q", "input": [huge]},
+        headers=CP,
+    )
+    assert resp.status_code == 422 and "input" in resp.json()["errors"], resp.text
+    await start(current, "small", v1([]))
+    signal = await current.post("/api/workflows/small/signal/go", json={"input": [huge]}, headers=CP)
+    assert signal.status_code == 422 and "input" in signal.json()["errors"], signal.text
+
+
+async def test_a_schedule_with_plain_json_input_starts_runs_in_the_servers_frame(
+    http: httpx.AsyncClient,
+) -> None:
+    action = {"workflow_type": "greeter", "task_queue": "q", "input": ["Ada"]}
+    spec = {"intervals": [{"every": "PT1H"}]}
+    created = await http.post(
+        "/api/schedules", json={"schedule_id": "s1", "spec": spec, "action": action}, headers=CP
+    )
+    assert created.status_code == 201, created.text
+    fired = (await http.post("/api/schedules/s1/trigger", json={}, headers=CP)).json()
+    described = (await http.get(f"/api/workflows/{fired['workflow_id']}", headers=CP)).json()
+    wanted = "value-v1" if generation(http) == "current" else "wrapper"
+    assert framing_of(described["input_envelope"]) == wanted and described["input"] == ["Ada"]

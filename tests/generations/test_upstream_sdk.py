@@ -11,11 +11,13 @@ import json
 import subprocess
 import uuid
 import venv
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from durable_workflow import Client, Worker
+from durable_workflow import Client, ServerError, Worker
 from tests.generations.scenarios import ACTIVITIES, WORKFLOWS
 
 pytestmark = pytest.mark.slow
@@ -36,9 +38,27 @@ def up_greet(name):
 
 @workflow.defn(name="up_greeter")
 class UpGreeter:
-    def run(self, ctx, name):
-        greeting = yield ctx.schedule_activity("up_greet", [name])
-        return {"greeting": greeting}
+    def __init__(self):
+        self.names = []
+        self.bumps = 0
+
+    @workflow.signal("add")
+    def add(self, name):
+        self.names.append(name)
+
+    @workflow.query("count")
+    def count(self):
+        return len(self.names)
+
+    @workflow.update("bump")
+    def bump(self, by):
+        self.bumps += by
+        return self.bumps
+
+    def run(self, ctx, wanted):
+        yield ctx.wait_condition(lambda: len(self.names) >= wanted, key="names")
+        greeting = yield ctx.schedule_activity("up_greet", [" and ".join(self.names)])
+        return {"greeting": greeting, "bumps": self.bumps}
 
 
 def value(answer):
@@ -167,9 +187,12 @@ asyncio.run(main(*sys.argv[1:]))
 
 
 @pytest.fixture(scope="session")
-def upstream_python(request: pytest.FixtureRequest) -> Path:
-    assert request.config.cache is not None
-    home = Path(str(request.config.cache.mkdir("upstream-durable-workflow-2")))
+def upstream_python(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cache = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider: per session
+    if cache is not None:
+        home = Path(str(cache.mkdir("upstream-durable-workflow-2")))
+    else:
+        home = tmp_path_factory.mktemp("upstream-durable-workflow-2")
     python = home / "bin" / "python"
     check = [str(python), "-c", "import durable_workflow as d; assert d.__version__.startswith('2.')"]
     if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
@@ -198,13 +221,34 @@ async def _upstream(python: Path, tmp_path: Path, *args: str) -> subprocess.Comp
 async def test_an_upstream_worker_serves_our_client(
     upstream_python: Path, live_server_url: str, tmp_path: Path
 ) -> None:
+    """Start, signal (with and without a worker up), query, update and result, in Value v1."""
     workflow_id = f"up-{uuid.uuid4().hex[:8]}"
     async with Client(live_server_url) as client:
-        handle = await client.start_workflow("up_greeter", "up", workflow_id, ["Ada"])
-        done = await _upstream(upstream_python, tmp_path, "worker", live_server_url, workflow_id)
+        handle = await client.start_workflow("up_greeter", "up", workflow_id, [2])
+        await handle.signal("add", ["Ada"])
+        worker = asyncio.create_task(
+            _upstream(upstream_python, tmp_path, "worker", live_server_url, workflow_id)
+        )
+        count = await _eventually(lambda: handle.query("count"))  # a 2.x worker answers the query task
+        assert count == 1
+        assert (await handle.update("bump", [5])).result == 5
+        await handle.signal("add", ["Bo"])
+        assert await handle.result(timeout=30) == {"greeting": "Hi from 2.x, Ada and Bo!", "bumps": 5}
+        done = await worker
         assert done.returncode == 0, done.stdout + done.stderr  # includes its deregistration on stop
-        assert await handle.result(timeout=10) == {"greeting": "Hi from 2.x, Ada!"}
         assert (await client.negotiate()).encoding == "value-v1"
+
+
+async def _eventually(ask: Callable[[], Awaitable[Any]], seconds: float = 30.0) -> Any:
+    """The first answer once a worker is there to give it (queries need a live worker)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        try:
+            return await ask()
+        except ServerError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.2)
 
 
 async def test_an_upstream_client_runs_the_scenarios_on_our_worker(

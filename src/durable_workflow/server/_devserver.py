@@ -148,7 +148,7 @@ class DevServer:
             self.storage.close()
             raise
         async with self.engine.op():
-            self.engine.ensure_namespace(self.config.default_namespace)
+            self.engine.directory.ensure_namespace(self.config.default_namespace)
         self._stop.clear()
         self._tasks = [asyncio.create_task(loop(self.engine, self._stop)) for loop in self._loops]
         if self.serve_http:

@@ -33,8 +33,15 @@ class PayloadInvalid(ValueError):
 
 
 def encode_value(value: Any, framing: Encoding = "wrapper") -> str:
-    """Encode a JSON-compatible value as a blob (base64 text) in the given frame."""
-    return encode_value_v1(value) if framing == "value-v1" else encode_wrapper(value)
+    """Encode a JSON-compatible value as a blob (base64 text) in the given frame.
+
+    Raises:
+        PayloadInvalid: the frame cannot carry the value (``Value`` v1 holds 64-bit integers only).
+    """
+    try:
+        return encode_value_v1(value) if framing == "value-v1" else encode_wrapper(value)
+    except PayloadError as exc:
+        raise PayloadInvalid(str(exc)) from None
 
 
 def decode_blob(blob: str | None) -> Any:

@@ -72,25 +72,27 @@ async def poll_workflow(call: Call) -> tuple[int, dict[str, Any]]:
     size = history_page_size(call.body)
     poll_id = call.body.get("poll_request_id")
     kinds = call.body.get("task_kinds")
-    engine = call.engine
+    tasks, validation = call.engine.workflow_tasks, call.engine.validation
     if call.current_shapes and isinstance(kinds, list) and "update_validation" in kinds:
         # multiplexed (synchronous update validation): a pending validation goes first
         def either(worker: Any) -> dict[str, Any] | None:
-            task = engine.claim_validation_task(worker) or engine.claim_workflow_task(worker, poll_id, size)
+            task = validation.claim_validation_task(worker) or tasks.claim_workflow_task(
+                worker, poll_id, size
+            )
             if task is not None:
                 task.setdefault("task_kind", "workflow")  # the discriminator of a multiplexed poll
             return task
 
         return 200, await _long_poll(call, "wf", either)
-    return 200, await _long_poll(call, "wf", lambda w: engine.claim_workflow_task(w, poll_id, size))
+    return 200, await _long_poll(call, "wf", lambda w: tasks.claim_workflow_task(w, poll_id, size))
 
 
 async def poll_activity(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, await _long_poll(call, "act", call.engine.claim_activity_task)
+    return 200, await _long_poll(call, "act", call.engine.activity_tasks.claim_activity_task)
 
 
 async def poll_query(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, await _long_poll(call, "query", call.engine.claim_query_task)
+    return 200, await _long_poll(call, "query", call.engine.messages.claim_query_task)
 
 
 async def deregister(call: Call) -> tuple[int, dict[str, Any]]:

@@ -1,6 +1,6 @@
 """The workflow-task commands the server understands: one table for validation, dispatch and discovery.
 
-`normalise_commands` accepts exactly these kinds, `CommandsMixin` has one ``_cmd_<kind>`` handler
+`normalise_commands` accepts exactly these kinds, `Commands` has one ``_cmd_<kind>`` handler
 per kind (checked when the module loads) and `server_capabilities` advertises `ADVERTISED`, so the
 three can never drift apart.
 """

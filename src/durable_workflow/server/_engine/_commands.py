@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from durable_workflow.server._engine._command_table import COMMANDS
 from durable_workflow.server._engine._errors import EngineError
 from durable_workflow.server._engine._model import ActivityExecution, Instance, Run, Timer, WorkflowTask
-from durable_workflow.server._engine._runs import RunsMixin
 from durable_workflow.server._engine._validate import MEMO_LIMIT_BYTES, TERMINAL_COMMANDS, payload_blob
 from durable_workflow.server._ids import iso, new_id
 from durable_workflow.server._payload import CODEC, encode_value
 
-__all__ = ["HANDLERS", "CommandsMixin"]
+if TYPE_CHECKING:
+    from durable_workflow.server._engine._engine import Engine
+
+__all__ = ["HANDLERS", "Commands"]
 
 
 def _invalid(message: str) -> EngineError:
     return EngineError("conflict", "invalid_commands", message)
 
 
-class CommandsMixin(RunsMixin):
-    """Turns worker commands into history events, steps and run state."""
+class Commands:
+    """Turns worker commands into history events, steps and run state (a component)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     def check_update_commands(self, run: Run, task: WorkflowTask, commands: list[dict[str, Any]]) -> None:
         """Refuse update commands that do not match an accepted update of this run/task."""
@@ -31,7 +36,7 @@ class CommandsMixin(RunsMixin):
             if cmd["type"] not in ("complete_update", "fail_update"):
                 continue
             update_id = cmd["update_id"]
-            update = self.updates.get(update_id)
+            update = self.engine.updates.get(update_id)
             if update is None or update.run_id != run.run_id or update.status != "accepted":
                 raise _invalid(f"Update [{update_id}] is not an accepted update of this run.")
             if update_id in seen:
@@ -68,7 +73,7 @@ class CommandsMixin(RunsMixin):
         else:
             return
         run.status = "waiting"
-        self.save(run)
+        self.engine.save(run)
 
     def _seq(self, run: Run) -> int:
         return run.last_sequence + 1
@@ -85,7 +90,7 @@ class CommandsMixin(RunsMixin):
             and reopen.get("condition_definition_fingerprint") == wait.get("condition_definition_fingerprint")
         )
         if not same:
-            self.append_event(
+            self.engine.append_event(
                 run,
                 "ConditionWaitSatisfied",
                 {
@@ -97,9 +102,9 @@ class CommandsMixin(RunsMixin):
                     "timeout_seconds": wait.get("timeout_seconds"),
                 },
             )
-        self.cancel_timer(run, wait.get("timer_id"))
+        self.engine.cancel_timer(run, wait.get("timer_id"))
         run.open_wait = None
-        self.save(run)
+        self.engine.save(run)
 
     def _cmd_open_condition_wait(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
         seq = self._seq(run)
@@ -112,14 +117,14 @@ class CommandsMixin(RunsMixin):
             "timer_id": None,
         }
         payload = {k: v for k, v in wait.items() if k != "timer_id"}
-        self.append_event(run, "ConditionWaitOpened", payload, task_id=task.task_id)
+        self.engine.append_event(run, "ConditionWaitOpened", payload, task_id=task.task_id)
         timeout = cmd.get("timeout_seconds") or 0
         if timeout > 0:
             timer = self._new_timer(
                 run, seq, timeout, kind="condition_timeout", wait_id=str(wait["condition_wait_id"])
             )
             wait["timer_id"] = timer.timer_id
-            self.append_event(
+            self.engine.append_event(
                 run,
                 "TimerScheduled",
                 {
@@ -130,7 +135,7 @@ class CommandsMixin(RunsMixin):
                 task_id=task.task_id,
             )
         run.open_wait = wait
-        self.save(run)
+        self.engine.save(run)
 
     # -- steps -------------------------------------------------------------------------------
 
@@ -142,12 +147,12 @@ class CommandsMixin(RunsMixin):
             namespace=run.namespace,
             run_id=run.run_id,
             sequence=seq,
-            fire_at=self.clock.now() + delay,
+            fire_at=self.engine.clock.now() + delay,
             delay_seconds=delay,
             timer_kind=kind,
             condition_wait_id=wait_id,
         )
-        self.save(timer)
+        self.engine.save(timer)
         return timer
 
     def _timer_payload(self, timer: Timer) -> dict[str, Any]:
@@ -165,18 +170,19 @@ class CommandsMixin(RunsMixin):
     def _join_batch(self, run: Run, seq: int, kind: str) -> None:
         run.batch.append(seq)
         run.batch_kinds[str(seq)] = kind
-        self.save(run)
+        self.engine.save(run)
 
     def _cmd_start_timer(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
         seq = self._seq(run)
         timer = self._new_timer(run, seq, int(cmd["delay_seconds"]))
-        self.append_event(run, "TimerScheduled", self._timer_payload(timer), task_id=task.task_id)
+        self.engine.append_event(run, "TimerScheduled", self._timer_payload(timer), task_id=task.task_id)
         self._join_batch(run, seq, "timer")
 
     def _cmd_schedule_activity(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
         seq = self._seq(run)
-        now = self.clock.now()
+        now = self.engine.clock.now()
         policy = cmd.get("retry_policy")
+        arguments = payload_blob(cmd.get("arguments")) or encode_value([], self.engine.run_framing(run))
         act = ActivityExecution(
             execution_id=new_id(),
             namespace=run.namespace,
@@ -184,24 +190,26 @@ class CommandsMixin(RunsMixin):
             sequence=seq,
             activity_type=cmd["activity_type"],
             task_queue=cmd.get("queue") or run.task_queue,
-            arguments_blob=payload_blob(cmd.get("arguments")) or encode_value([], self.run_framing(run)),
+            arguments_blob=arguments,
             retry_policy=dict(policy) if isinstance(policy, dict) else None,
-            worker_session=cmd.get("worker_session") if self.config.wire_generation != "seed" else None,
+            worker_session=cmd.get("worker_session")
+            if self.engine.config.wire_generation != "seed"
+            else None,
             start_to_close_timeout=cmd.get("start_to_close_timeout"),
             schedule_to_start_timeout=cmd.get("schedule_to_start_timeout"),
             schedule_to_close_timeout=cmd.get("schedule_to_close_timeout"),
             heartbeat_timeout=cmd.get("heartbeat_timeout"),
             task_id=new_id(),
             available_at=now,
-            created_order=self.next_order(),
+            created_order=self.engine.next_order(),
             scheduled_at=now,
         )
         if act.schedule_to_start_timeout:
             act.schedule_to_start_deadline = now + act.schedule_to_start_timeout
         if act.schedule_to_close_timeout:
             act.schedule_to_close_deadline = now + act.schedule_to_close_timeout
-        self.save(act)
-        self.append_event(
+        self.engine.save(act)
+        self.engine.append_event(
             run,
             "ActivityScheduled",
             {
@@ -218,7 +226,7 @@ class CommandsMixin(RunsMixin):
             task_id=task.task_id,
         )
         self._join_batch(run, seq, "activity")
-        self.notify(("act", act.namespace, act.task_queue))
+        self.engine.notify(("act", act.namespace, act.task_queue))
 
     def retry_snapshot(self, act: ActivityExecution) -> dict[str, Any] | None:
         policy = act.retry_policy or {}
@@ -262,9 +270,9 @@ class CommandsMixin(RunsMixin):
             "retry_policy": child.child_retry_policy,
             "timeout_policy": timeouts,
         }
-        self.append_event(run, "ChildWorkflowScheduled", scheduled, task_id=task.task_id)
-        started = {**self.child_ids(child), "retry_attempt": 1, **timeouts}
-        self.append_event(run, "ChildRunStarted", started, task_id=task.task_id)
+        self.engine.append_event(run, "ChildWorkflowScheduled", scheduled, task_id=task.task_id)
+        started = {**self.engine.child_ids(child), "retry_attempt": 1, **timeouts}
+        self.engine.append_event(run, "ChildRunStarted", started, task_id=task.task_id)
         run.children[str(seq)] = child.workflow_id
         self._join_batch(run, seq, "child")
 
@@ -275,15 +283,15 @@ class CommandsMixin(RunsMixin):
             workflow_id=child_id,
             namespace=parent.namespace,
             workflow_type=cmd["workflow_type"],
-            created_at=self.clock.now(),
+            created_at=self.engine.clock.now(),
         )
         policy = cmd.get("retry_policy")
-        return self.new_run(
+        return self.engine.new_run(
             instance,
             cmd["workflow_type"],
             cmd.get("queue") or parent.task_queue,
-            payload_blob(cmd.get("arguments")) or encode_value([], self.run_framing(parent)),
-            started_extra=self._child_started_extra(parent, seq, child_id),
+            payload_blob(cmd.get("arguments")) or encode_value([], self.engine.run_framing(parent)),
+            started_extra=self.engine._child_started_extra(parent, seq, child_id),
             execution_timeout_seconds=cmd.get("execution_timeout_seconds"),
             run_timeout_seconds=cmd.get("run_timeout_seconds"),
             parent_run_id=parent.run_id,
@@ -297,7 +305,7 @@ class CommandsMixin(RunsMixin):
     # -- non-blocking steps ------------------------------------------------------------------
 
     def _cmd_record_side_effect(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
-        self.append_event(
+        self.engine.append_event(
             run,
             "SideEffectRecorded",
             {
@@ -309,7 +317,7 @@ class CommandsMixin(RunsMixin):
         )
 
     def _cmd_record_version_marker(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
-        self.append_event(
+        self.engine.append_event(
             run,
             "VersionMarkerRecorded",
             {
@@ -330,7 +338,7 @@ class CommandsMixin(RunsMixin):
             else:
                 merged[key] = value
         run.search_attributes = merged
-        self.append_event(
+        self.engine.append_event(
             run,
             "SearchAttributesUpserted",
             {
@@ -357,14 +365,14 @@ class CommandsMixin(RunsMixin):
                 limit=MEMO_LIMIT_BYTES,
             )
         run.memo = merged
-        self.append_event(
+        self.engine.append_event(
             run,
             "MemoUpserted",
             {
                 "sequence": self._seq(run),
                 "entries": cmd["entries"],
                 # as the engine records it: the merged map in the run's payload envelope
-                "merged": {"codec": CODEC, "blob": encode_value(merged, self.run_framing(run))},
+                "merged": {"codec": CODEC, "blob": encode_value(merged, self.engine.run_framing(run))},
             },
             task_id=task.task_id,
         )
@@ -372,8 +380,8 @@ class CommandsMixin(RunsMixin):
     # -- updates -----------------------------------------------------------------------------
 
     def _cmd_complete_update(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
-        update = self.updates[cmd["update_id"]]
-        now = self.clock.now()
+        update = self.engine.updates[cmd["update_id"]]
+        now = self.engine.clock.now()
         seq = self._seq(run)
         base = {
             "workflow_command_id": update.command_id,
@@ -382,7 +390,7 @@ class CommandsMixin(RunsMixin):
             "workflow_run_id": run.run_id,
             "update_name": update.update_name,
         }
-        self.append_event(
+        self.engine.append_event(
             run,
             "UpdateApplied",
             {
@@ -394,7 +402,7 @@ class CommandsMixin(RunsMixin):
             task_id=task.task_id,
         )
         update.result_blob = payload_blob(cmd.get("result"))
-        self.append_event(
+        self.engine.append_event(
             run,
             "UpdateCompleted",
             {
@@ -407,13 +415,13 @@ class CommandsMixin(RunsMixin):
         )
         update.status, update.workflow_sequence = "completed", seq
         update.applied_at = update.closed_at = now
-        self.save(update)
-        self.notify(("update", update.update_id))
+        self.engine.save(update)
+        self.engine.notify(("update", update.update_id))
 
     def _cmd_fail_update(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
-        update = self.updates[cmd["update_id"]]
+        update = self.engine.updates[cmd["update_id"]]
         update.failure_id = new_id()
-        self.append_event(
+        self.engine.append_event(
             run,
             "UpdateCompleted",
             {
@@ -434,15 +442,15 @@ class CommandsMixin(RunsMixin):
             task_id=task.task_id,
         )
         update.status, update.failure_message = "failed", cmd["message"]
-        update.closed_at = self.clock.now()
-        self.save(update)
-        self.notify(("update", update.update_id))
+        update.closed_at = self.engine.clock.now()
+        self.engine.save(update)
+        self.engine.notify(("update", update.update_id))
 
     # -- terminal ----------------------------------------------------------------------------
 
     def _cmd_complete_workflow(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
         run.output_blob = payload_blob(cmd.get("result"))
-        self.close_run(
+        self.engine.close_run(
             run,
             "completed",
             "completed",
@@ -467,7 +475,7 @@ class CommandsMixin(RunsMixin):
             "non_retryable": bool(cmd.get("non_retryable")),
             "exception": exception,
         }
-        self.close_run(
+        self.engine.close_run(
             run,
             "failed",
             "failed",
@@ -486,10 +494,12 @@ class CommandsMixin(RunsMixin):
         )
 
     def _cmd_continue_as_new(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
-        instance = self.instances[run.workflow_id]
+        instance = self.engine.instances[run.workflow_id]
         new_run_id = new_id()
-        moving = [u for u in self.updates.values() if u.run_id == run.run_id and u.status == "accepted"]
-        self.close_run(
+        moving = [
+            u for u in self.engine.updates.values() if u.run_id == run.run_id and u.status == "accepted"
+        ]
+        self.engine.close_run(
             run,
             "completed",
             "continued",
@@ -504,9 +514,9 @@ class CommandsMixin(RunsMixin):
             keep_updates=True,
         )
         run.continued_to_run_id = new_run_id
-        fields = self._child_fields(run, attempt=run.child_attempt)
+        fields = self.engine._child_fields(run, attempt=run.child_attempt)
         fields["memo"], fields["search_attributes"] = dict(run.memo), dict(run.search_attributes)
-        new = self.new_run(
+        new = self.engine.new_run(
             instance,
             cmd.get("workflow_type") or run.workflow_type,
             cmd.get("queue") or run.task_queue,
@@ -517,19 +527,19 @@ class CommandsMixin(RunsMixin):
         )
         for update in moving:
             update.run_id = new.run_id
-            self.save(update)
+            self.engine.save(update)
             new.queued_updates.append(update.update_id)
-        self.save(new)
-        parent = self.runs.get(run.parent_run_id or "")
+        self.engine.save(new)
+        parent = self.engine.runs.get(run.parent_run_id or "")
         if parent is not None and not parent.is_terminal:
-            self.append_event(
-                parent, "ChildRunStarted", {**self.child_ids(new), "continued_from_run_id": run.run_id}
+            self.engine.append_event(
+                parent, "ChildRunStarted", {**self.engine.child_ids(new), "continued_from_run_id": run.run_id}
             )
 
 
-Handler = Callable[[CommandsMixin, Run, WorkflowTask, dict[str, Any]], None]
-HANDLERS: dict[str, Handler] = {c.kind: getattr(CommandsMixin, f"_cmd_{c.kind}") for c in COMMANDS}
+Handler = Callable[[Commands, Run, WorkflowTask, dict[str, Any]], None]
+HANDLERS: dict[str, Handler] = {c.kind: getattr(Commands, f"_cmd_{c.kind}") for c in COMMANDS}
 """Command kind -> handler, built from the command table (a kind without a handler fails import)."""
-_UNLISTED = {n[5:] for n in dir(CommandsMixin) if n.startswith("_cmd_")} - set(HANDLERS)
+_UNLISTED = {n[5:] for n in dir(Commands) if n.startswith("_cmd_")} - set(HANDLERS)
 if _UNLISTED:
     raise RuntimeError(f"command handlers missing from the command table: {sorted(_UNLISTED)}")

@@ -1,4 +1,4 @@
-"""Control-plane operations on workflows: start, describe, list, signal, cancel, terminate, history."""
+"""The workflows component: start, describe, list, signal, cancel, terminate, history (control plane)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import base64
 import hashlib
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from durable_workflow.server._engine._activities import ActivitiesMixin
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import (
     WORKFLOW_ID,
@@ -25,7 +24,10 @@ from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob,
 from durable_workflow.server._scalars import digits
 from durable_workflow.server._storage import EventRow
 
-__all__ = ["ControlMixin", "status_bucket"]
+if TYPE_CHECKING:
+    from durable_workflow.server._engine._engine import Engine
+
+__all__ = ["Workflows", "status_bucket"]
 
 _REJECTED_START_FIELDS = (
     "workflow_execution_timeout",
@@ -46,19 +48,22 @@ def _decoded(blob: str | None) -> Any:
         return None
 
 
-class ControlMixin(ActivitiesMixin):
-    """Workflow operations of the control plane."""
+class Workflows:
+    """Workflow operations of the control plane: a component over the engine's unit of work."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     # -- lookups -----------------------------------------------------------------------------
 
     def instance(self, namespace: str, workflow_id: str) -> Instance:
-        instance = self.instances.get(workflow_id)
+        instance = self.engine.instances.get(workflow_id)
         if instance is None or instance.namespace != namespace:
             raise not_found_instance(workflow_id)
         return instance
 
     def current_run(self, namespace: str, workflow_id: str) -> Run:
-        return self.runs[self.instance(namespace, workflow_id).current_run_id]
+        return self.engine.runs[self.instance(namespace, workflow_id).current_run_id]
 
     def run_of(self, namespace: str, workflow_id: str, run_id: str) -> Run:
         instance = self.instance(namespace, workflow_id)
@@ -70,7 +75,7 @@ class ControlMixin(ActivitiesMixin):
                 workflow_id=workflow_id,
                 run_id=run_id,
             )
-        return self.runs[run_id]
+        return self.engine.runs[run_id]
 
     def open_run(self, namespace: str, workflow_id: str, operation: str) -> Run:
         run = self.current_run(namespace, workflow_id)
@@ -111,19 +116,19 @@ class ControlMixin(ActivitiesMixin):
         execution_timeout = f.integer("execution_timeout_seconds")
         run_timeout = f.integer("run_timeout_seconds")
         memo, attrs = check_memo_and_attributes(f)
-        blob = args_blob(f, require_list=False, framing=self.default_framing())
+        blob = args_blob(f, require_list=False, framing=self.engine.default_framing())
         f.done()
         assert workflow_type is not None
-        existing = self.instances.get(workflow_id)
+        existing = self.engine.instances.get(workflow_id)
         if existing is not None:
             return self._duplicate_start(namespace, existing, workflow_type, policy)
         instance = Instance(
             workflow_id=workflow_id,
             namespace=namespace,
             workflow_type=workflow_type,
-            created_at=self.clock.now(),
+            created_at=self.engine.clock.now(),
         )
-        run = self.new_run(
+        run = self.engine.new_run(
             instance,
             workflow_type,
             queue,
@@ -156,7 +161,7 @@ class ControlMixin(ActivitiesMixin):
                 errors={"workflow_type": ["The workflow id is reserved for another type."]},
                 validation_errors={"workflow_type": ["The workflow id is reserved for another type."]},
             )
-        run = self.runs[instance.current_run_id]
+        run = self.engine.runs[instance.current_run_id]
         base = {
             "workflow_instance_id": run.workflow_id,
             "workflow_run_id": run.run_id,
@@ -164,10 +169,10 @@ class ControlMixin(ActivitiesMixin):
             "workflow_class": workflow_type,
         }
         if policy == "use-existing" and not run.is_terminal:
-            self.append_event(run, "StartAccepted", {**base, "outcome": "returned_existing_active"})
+            self.engine.append_event(run, "StartAccepted", {**base, "outcome": "returned_existing_active"})
             return "returned_existing_active", self._start_body(run, "returned_existing_active")
         if not run.is_terminal:
-            self.append_event(
+            self.engine.append_event(
                 run,
                 "StartRejected",
                 {**base, "outcome": "rejected_duplicate", "rejection_reason": "instance_already_started"},
@@ -196,7 +201,7 @@ class ControlMixin(ActivitiesMixin):
     # -- views -------------------------------------------------------------------------------
 
     def run_summary(self, run: Run) -> dict[str, Any]:
-        instance = self.instances[run.workflow_id]
+        instance = self.engine.instances[run.workflow_id]
         return {
             "workflow_id": run.workflow_id,
             "run_id": run.run_id,
@@ -261,12 +266,12 @@ class ControlMixin(ActivitiesMixin):
         offset = _offset_token(params.get("next_page_token"))
         workflow_type = params.get("workflow_type") or None
         if not query:  # the index pages by itself
-            ids = list(self.storage.run_page(namespace, workflow_type, status, offset, size + 1))
-            page, more = self.runs.get_many(ids[:size]), len(ids) > size
+            ids = list(self.engine.storage.run_page(namespace, workflow_type, status, offset, size + 1))
+            page, more = self.engine.runs.get_many(ids[:size]), len(ids) > size
         else:
             page, more = self._matching_page(namespace, workflow_type, status, query, offset, size)
         token = base64.b64encode(str(offset + size).encode()).decode() if more else None
-        self.instances.get_many([r.workflow_id for r in page])  # one query instead of one per row
+        self.engine.instances.get_many([r.workflow_id for r in page])  # one query instead of one per row
         return {
             "workflows": [self.run_summary(r) for r in page],
             "workflow_count": len(page),
@@ -286,8 +291,8 @@ class ControlMixin(ActivitiesMixin):
         page: list[Run] = []
         matched = 0
         more = False
-        for run_id in self.storage.run_page(namespace, workflow_type, status):
-            run = self.runs.get(run_id)
+        for run_id in self.engine.storage.run_page(namespace, workflow_type, status):
+            run = self.engine.runs.get(run_id)
             if run is None or (query and not _matches(run, query)):
                 continue
             matched += 1
@@ -303,7 +308,7 @@ class ControlMixin(ActivitiesMixin):
         return {
             "workflow_id": workflow_id,
             "run_count": len(instance.run_ids),
-            "runs": [self.describe_run(self.runs[r]) for r in instance.run_ids],
+            "runs": [self.describe_run(self.engine.runs[r]) for r in instance.run_ids],
         }
 
     # -- commands ----------------------------------------------------------------------------
@@ -332,7 +337,7 @@ class ControlMixin(ActivitiesMixin):
     ) -> dict[str, Any]:
         check_operation_name(name, "signal_name")
         f = Fields(body)
-        blob = args_blob(f, framing=self.framing_for(namespace, workflow_id))
+        blob = args_blob(f, framing=self.engine.framing_for(namespace, workflow_id))
         request_id = f.string("request_id")
         f.done()
         run = self.open_run(namespace, workflow_id, "signal")
@@ -342,8 +347,8 @@ class ControlMixin(ActivitiesMixin):
         command_id = new_id()
         if request_id:
             run.signal_requests[request_id] = command_id
-            self.save(run)
-        self.append_event(
+            self.engine.save(run)
+        self.engine.append_event(
             run,
             "SignalReceived",
             {
@@ -358,9 +363,9 @@ class ControlMixin(ActivitiesMixin):
             },
             command_id=command_id,
         )
-        run.last_progress_at = self.clock.now()
+        run.last_progress_at = self.engine.clock.now()
         if not run.batch:
-            self.request_wake(run, "signal")
+            self.engine.request_wake(run, "signal")
         return self._command_body(run, "signal_received", signal_name=name, command_id=command_id)
 
     def stop_workflow(
@@ -372,7 +377,7 @@ class ControlMixin(ActivitiesMixin):
         f.string("request_id")
         f.done()
         run = self.open_run(namespace, workflow_id, kind)
-        self.terminate_run(run, reason, kind=kind)
+        self.engine.terminate_run(run, reason, kind=kind)
         return self._command_body(run, "cancelled" if kind == "cancel" else "terminated", reason=reason)
 
     # -- history -----------------------------------------------------------------------------
@@ -383,7 +388,7 @@ class ControlMixin(ActivitiesMixin):
         f.done()
         token = params.get("next_page_token")
         after = decode_page_token(token) if token else 0
-        events = self.storage.events(run.run_id, after, size)
+        events = self.engine.storage.events(run.run_id, after, size)
         more = size is not None and bool(events) and events[-1].sequence < run.last_sequence
         return events, (encode_page_token(events[-1].sequence) if more else None)
 
@@ -399,12 +404,12 @@ class ControlMixin(ActivitiesMixin):
                 "recorded_at": e.recorded_at,
                 "payload": e.payload,
             }
-            for e in self.storage.events(run.run_id)
+            for e in self.engine.storage.events(run.run_id)
         ]
         bundle: dict[str, Any] = {
             "schema": "durable-workflow.v2.history-export",
             "schema_version": 1,
-            "exported_at": iso(self.clock.now()),
+            "exported_at": iso(self.engine.clock.now()),
             "dedupe_key": f"{run.run_id}:{run.last_sequence}",
             "history_complete": run.is_terminal,
             "workflow": self._export_workflow(run),
@@ -427,7 +432,7 @@ class ControlMixin(ActivitiesMixin):
         return bundle
 
     def _export_workflow(self, run: Run) -> dict[str, Any]:
-        current = self.instances[run.workflow_id].current_run_id
+        current = self.engine.instances[run.workflow_id].current_run_id
         return {
             "instance_id": run.workflow_id,
             "run_id": run.run_id,

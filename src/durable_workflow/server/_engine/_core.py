@@ -105,8 +105,6 @@ class EngineBase:
         self._last_due_now = -math.inf
         self._order = 0
         self.query_tasks: dict[str, QueryTask] = {}
-        #: Pending synchronous update validations (`_validation.ValidationTask`), in memory only.
-        self.validation_tasks: dict[str, Any] = {}
         self.session_book = SessionBook(clock, self.live_worker)
         self.participants: list[Participant] = []
         """Other stores (schedules) whose writes join every unit of work's transaction."""
@@ -334,6 +332,11 @@ class EngineBase:
         if isinstance(obj, ActivityExecution):
             self._index_activity(obj)
         self._track(obj)
+
+    def delete(self, kind: str, key: str) -> None:
+        """Remove a record (committed with the rest of the operation)."""
+        self._table(kind).drop(key)
+        self._dirty[(kind, key)] = None
 
     def _track(self, obj: Doc) -> None:
         live = self.live.get(obj.KIND)

@@ -92,7 +92,7 @@ def args_blob(
     if value is None:
         return encode_value([], framing)
     if isinstance(value, list):
-        return encode_value(value, framing)
+        return _made(fields, name, value, framing)
     if isinstance(value, dict) and set(value) == {"codec", "blob"}:
         if value.get("codec") != CODEC:
             fields.add(f"{name}.codec", f"Unknown payload codec [{value.get('codec')}].")
@@ -117,9 +117,18 @@ def args_blob(
         fields.add(name, "External payload storage is not configured for this namespace.")
         return None
     if isinstance(value, dict):
-        return encode_value(list(value.values()), framing)
+        return _made(fields, name, list(value.values()), framing)
     fields.add(name, f"The {name} field must be a list of arguments or a {{codec, blob}} envelope.")
     return None
+
+
+def _made(fields: Fields, name: str, value: list[Any], framing: Encoding) -> str | None:
+    """A blob the server makes from plain JSON arguments, or a field error if the frame cannot hold them."""
+    try:
+        return encode_value(value, framing)
+    except PayloadInvalid as exc:
+        fields.add(name, f"The {name} field cannot be encoded for this run: {exc}")
+        return None
 
 
 def check_operation_name(name: str, field: str) -> None:

@@ -1,13 +1,13 @@
-"""Updates (accepted → applied on a dedicated task) and worker-routed queries."""
+"""The messages component: updates (accepted → applied on a dedicated task) and worker-routed queries."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from durable_workflow.server._engine._control import ControlMixin
+from durable_workflow.server._engine._control import Workflows
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import Fields, args_blob, check_operation_name
 from durable_workflow.server._engine._model import QueryTask, Update, Worker
@@ -16,7 +16,10 @@ from durable_workflow.server._engine._wftasks import worker_event
 from durable_workflow.server._ids import iso, new_id
 from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope, is_envelope
 
-__all__ = ["InteractMixin", "UpdateRequest"]
+if TYPE_CHECKING:
+    from durable_workflow.server._engine._engine import Engine
+
+__all__ = ["Messages", "UpdateRequest"]
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,12 @@ class UpdateRequest:
     earlier: Update | None
 
 
-class InteractMixin(ControlMixin):
-    """Updates and queries."""
+class Messages:
+    """Updates and worker-routed queries: a component over the engine's shared unit of work."""
+
+    def __init__(self, engine: Engine, workflows: Workflows) -> None:
+        self.engine = engine
+        self.workflows = workflows
 
     # -- updates -----------------------------------------------------------------------------
 
@@ -45,34 +52,28 @@ class InteractMixin(ControlMixin):
         """Accept an update and optionally wait for it; returns (update status, response body).
 
         Where the server validates synchronously, the update is only accepted once a worker's
-        validator approved it (see `_validation.py`).
+        validator approved it (the validation component, `_validation.py`).
         """
-        async with self.op():
+        validation = self.engine.validation
+        async with self.engine.op():
             request = self._parse_update(namespace, workflow_id, name, body)
-            check = None if request.earlier is not None else self.begin_validation(request)
-            validated = self.waiter(("validated", id(check))) if check is not None else None
+            check = None if request.earlier is not None else validation.begin(request)
+            validated = self.engine.waiter(("validated", id(check))) if check is not None else None
         if validated is not None:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(validated.wait(), request.timeout)
-        async with self.op():
+        async with self.engine.op():
             if check is not None:
-                self.settle_validation(check, request)
+                validation.settle(check)
             update = request.earlier or self._record_acceptance(request)
-            event = self.waiter(("update", update.update_id))
+            event = self.engine.waiter(("update", update.update_id))
         if request.wait_for == "completed" and update.status == "accepted":
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(event.wait(), request.timeout)
-        async with self.reading():
-            update = self.updates.get(update.update_id, update)
+        async with self.engine.reading():
+            update = self.engine.updates.get(update.update_id, update)
             timed_out = request.wait_for == "completed" and update.status == "accepted"
             return update.status, self.update_body(update, request.wait_for, request.timeout, timed_out)
-
-    def begin_validation(self, request: UpdateRequest) -> Any:
-        """A pending validation for this update, or None when it is accepted at once."""
-        return None
-
-    def settle_validation(self, check: Any, request: UpdateRequest) -> None:
-        return None
 
     def _parse_update(
         self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
@@ -89,31 +90,30 @@ class InteractMixin(ControlMixin):
         )
         timeout = f.integer("wait_timeout_seconds", minimum=1)
         request_id = f.string("request_id")
-        blob = args_blob(f, framing=self.framing_for(namespace, workflow_id))
+        blob = args_blob(f, framing=self.engine.framing_for(namespace, workflow_id))
         f.done()
-        run = self.open_run(namespace, workflow_id, "update")
-        earlier = self.updates.get(run.update_requests.get(request_id or "", ""))
-        seconds = float(timeout or self.config.update_wait_timeout_seconds)
+        run = self.workflows.open_run(namespace, workflow_id, "update")
+        earlier = self.engine.updates.get(run.update_requests.get(request_id or "", ""))
+        seconds = float(timeout or self.engine.config.update_wait_timeout_seconds)
         return UpdateRequest(
             namespace, workflow_id, run.run_id, name, blob, request_id, wait_for, seconds, earlier
         )
 
     def _record_acceptance(self, request: UpdateRequest) -> Update:
-        run = self.open_run(request.namespace, request.workflow_id, "update")
-        name = request.name
+        run = self.workflows.open_run(request.namespace, request.workflow_id, "update")
         update = Update(
             update_id=new_id(),
             namespace=request.namespace,
             workflow_id=request.workflow_id,
             run_id=run.run_id,
-            update_name=name,
+            update_name=request.name,
             arguments_blob=request.blob,
             command_id=new_id(),
             request_id=request.request_id,
-            accepted_at=self.clock.now(),
+            accepted_at=self.engine.clock.now(),
         )
-        self.save(update)
-        self.append_event(
+        self.engine.save(update)
+        self.engine.append_event(
             run,
             "UpdateAccepted",
             {
@@ -121,7 +121,7 @@ class InteractMixin(ControlMixin):
                 "update_id": update.update_id,
                 "workflow_instance_id": run.workflow_id,
                 "workflow_run_id": run.run_id,
-                "update_name": name,
+                "update_name": request.name,
                 "arguments": request.blob,
                 "payload_codec": CODEC,
                 "ordering_state": "ready",
@@ -131,8 +131,8 @@ class InteractMixin(ControlMixin):
         run.queued_updates.append(update.update_id)
         if request.request_id:
             run.update_requests[request.request_id] = update.update_id
-        self.save(run)
-        self.dispatch_next(run)
+        self.engine.save(run)
+        self.engine.dispatch_next(run)
         return update
 
     def update_body(self, update: Update, wait_for: str, timeout: float, timed_out: bool) -> dict[str, Any]:
@@ -140,7 +140,7 @@ class InteractMixin(ControlMixin):
         result = None
         with contextlib.suppress(PayloadInvalid):
             result = decode_blob(update.result_blob)
-        run = self.runs[update.run_id]
+        run = self.engine.runs[update.run_id]
         return {
             "outcome": outcome,
             "workflow_id": update.workflow_id,
@@ -177,13 +177,13 @@ class InteractMixin(ControlMixin):
         self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
     ) -> dict[str, Any]:
         """Route a query to a live worker and wait for its answer."""
-        async with self.op():
+        async with self.engine.op():
             task = self._enqueue_query(namespace, workflow_id, name, body)
-            event = self.waiter(("query_done", task.query_task_id))
-        timeout = self.config.query_timeout_seconds or self.config.long_poll_timeout
+            event = self.engine.waiter(("query_done", task.query_task_id))
+        timeout = self.engine.config.query_timeout_seconds or self.engine.config.long_poll_timeout
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(event.wait(), timeout)
-        self.query_tasks.pop(task.query_task_id, None)
+        self.engine.query_tasks.pop(task.query_task_id, None)
         base = {
             "workflow_id": workflow_id,
             "run_id": task.run_id,
@@ -209,17 +209,17 @@ class InteractMixin(ControlMixin):
     def _enqueue_query(self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]) -> QueryTask:
         check_operation_name(name, "query_name")
         f = Fields(body)
-        blob = args_blob(f, framing=self.framing_for(namespace, workflow_id))
+        blob = args_blob(f, framing=self.engine.framing_for(namespace, workflow_id))
         f.done()
-        run = self.open_run(namespace, workflow_id, "query")
+        run = self.workflows.open_run(namespace, workflow_id, "query")
         workers = [
             w
-            for w in self.workers.values()
+            for w in self.engine.workers.values()
             if w.namespace == namespace
             and w.task_queue == run.task_queue
             and w.runtime != "php"
             and w.status == "active"
-            and self.worker_fresh(w)
+            and self.engine.worker_fresh(w)
             and (not w.supported_workflow_types or run.workflow_type in w.supported_workflow_types)
         ]
         if not workers:
@@ -233,7 +233,7 @@ class InteractMixin(ControlMixin):
                 success=False,
                 result=None,
             )
-        pending = [q for q in self.query_tasks.values() if q.task_queue == run.task_queue]
+        pending = [q for q in self.engine.query_tasks.values() if q.task_queue == run.task_queue]
         if len(pending) >= 1024:
             raise EngineError("too_many", "query_task_queue_full", "Too many pending queries on this queue.")
         task = QueryTask(
@@ -245,18 +245,18 @@ class InteractMixin(ControlMixin):
             task_queue=run.task_queue,
             query_name=name,
             arguments_blob=blob or "",
-            created_at=self.clock.now(),
+            created_at=self.engine.clock.now(),
         )
-        self.query_tasks[task.query_task_id] = task
-        self.notify(("query", namespace, run.task_queue))
+        self.engine.query_tasks[task.query_task_id] = task
+        self.engine.notify(("query", namespace, run.task_queue))
         return task
 
     # -- queries: worker side ----------------------------------------------------------------
 
     def claim_query_task(self, worker: Worker) -> dict[str, Any] | None:
-        now = self.clock.now()
+        now = self.engine.clock.now()
         types = set(worker.supported_workflow_types)
-        for task in self.query_tasks.values():
+        for task in self.engine.query_tasks.values():
             if (
                 task.status == "ready"
                 and task.namespace == worker.namespace
@@ -268,9 +268,9 @@ class InteractMixin(ControlMixin):
             return None
         task.status, task.lease_owner = "leased", worker.worker_id
         task.attempt += 1
-        task.lease_expires_at = now + self.config.query_task_lease_seconds
-        self.note_due(task.lease_expires_at)
-        run = self.runs[task.run_id]
+        task.lease_expires_at = now + self.engine.config.query_task_lease_seconds
+        self.engine.note_due(task.lease_expires_at)
+        run = self.engine.runs[task.run_id]
         return {
             "query_task_id": task.query_task_id,
             "query_task_attempt": task.attempt,
@@ -283,7 +283,7 @@ class InteractMixin(ControlMixin):
             "query_arguments": envelope(task.arguments_blob),
             "run_status": run.status,
             "last_history_sequence": run.last_sequence,
-            "history_events": [worker_event(e) for e in self.storage.events(run.run_id)],
+            "history_events": [worker_event(e) for e in self.engine.storage.events(run.run_id)],
             "task_queue": task.task_queue,
             "lease_owner": task.lease_owner,
             "lease_expires_at": iso(task.lease_expires_at),
@@ -298,7 +298,7 @@ class InteractMixin(ControlMixin):
             errors["query_task_attempt"] = ["The query task attempt field must be an integer of at least 1."]
         if errors:
             raise invalid(errors)
-        task = self.query_tasks.get(task_id)
+        task = self.engine.query_tasks.get(task_id)
         if task is None or task.namespace != namespace:
             raise EngineError(
                 "not_found", "query_task_not_found", "Query task not found.", query_task_id=task_id
@@ -310,7 +310,7 @@ class InteractMixin(ControlMixin):
         }
         if task.status != "leased":
             raise EngineError("conflict", "query_task_not_leased", "The query task is not leased.", **lease)
-        if (task.lease_expires_at or 0) <= self.clock.now():
+        if (task.lease_expires_at or 0) <= self.engine.clock.now():
             raise EngineError("conflict", "lease_expired", "The query task lease expired.", **lease)
         if task.lease_owner != owner:
             raise EngineError(
@@ -332,7 +332,7 @@ class InteractMixin(ControlMixin):
         if env is not None and not (is_envelope(env) and env.get("codec") == CODEC):
             raise invalid({"result_envelope": ["The result envelope must be a {codec: avro, blob} object."]})
         task.status, task.result, task.result_envelope = "completed", body.get("result"), env
-        self.notify(("query_done", task_id))
+        self.engine.notify(("query_done", task_id))
         return {
             "query_task_id": task_id,
             "query_task_attempt": task.attempt,
@@ -346,7 +346,7 @@ class InteractMixin(ControlMixin):
         if not isinstance(failure, dict) or not isinstance(failure.get("message"), str):
             raise invalid({"failure.message": ["The failure.message field is required."]})
         task.status, task.failure = "failed", dict(failure)
-        self.notify(("query_done", task_id))
+        self.engine.notify(("query_done", task_id))
         return {
             "query_task_id": task_id,
             "query_task_attempt": task.attempt,

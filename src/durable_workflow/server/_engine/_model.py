@@ -63,12 +63,32 @@ D = TypeVar("D", bound=Doc)
 
 
 def to_doc(obj: Doc) -> dict[str, Any]:
-    return dataclasses.asdict(obj)
+    """The record's fields, shallow: it is serialised at once, so nested values need no copy."""
+    return {name: getattr(obj, name) for name in _field_names(type(obj))}
+
+
+_FIELDS: dict[type[Doc], tuple[tuple[str, ...], frozenset[str]]] = {}
+
+
+def _fields_of(cls: type[Doc]) -> tuple[tuple[str, ...], frozenset[str]]:
+    found = _FIELDS.get(cls)
+    if found is None:
+        names = tuple(f.name for f in dataclasses.fields(cls))
+        found = _FIELDS[cls] = (names, frozenset(names))
+    return found
+
+
+def _field_names(cls: type[Doc]) -> tuple[str, ...]:
+    return _fields_of(cls)[0]
 
 
 def from_doc(cls: type[D], body: dict[str, Any]) -> D:
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = _field_set(cls)
     return cls(**{k: v for k, v in body.items() if k in names})
+
+
+def _field_set(cls: type[Doc]) -> frozenset[str]:
+    return _fields_of(cls)[1]
 
 
 @dataclass

@@ -12,17 +12,20 @@ Validation tasks are never persisted (like query tasks): a restart loses only wa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from durable_workflow.server._engine._errors import EngineError, RecordedRefusal, invalid
-from durable_workflow.server._engine._interact import InteractMixin, UpdateRequest
+from durable_workflow.server._engine._interact import UpdateRequest
 from durable_workflow.server._engine._model import Run, Worker
 from durable_workflow.server._engine._validate import as_int
 from durable_workflow.server._engine._wftasks import worker_event
 from durable_workflow.server._ids import iso, new_id
 from durable_workflow.server._payload import CODEC, envelope
 
-__all__ = ["CAPABILITY", "ValidationMixin", "ValidationTask", "synchronous_validation"]
+if TYPE_CHECKING:
+    from durable_workflow.server._engine._engine import Engine
+
+__all__ = ["CAPABILITY", "UpdateValidation", "ValidationTask", "synchronous_validation"]
 
 CAPABILITY = "update_validation_tasks"
 TASK_KIND = "update_validation"
@@ -64,8 +67,12 @@ class ValidationTask:
     failure: dict[str, Any] | None = None
 
 
-class ValidationMixin(InteractMixin):
+class UpdateValidation:
     """Validation tasks: created by update requests, claimed through multiplexed polls."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.tasks: dict[str, ValidationTask] = {}
 
     def validates(self, worker: Worker, run: Run, name: str) -> bool:
         return (
@@ -74,14 +81,14 @@ class ValidationMixin(InteractMixin):
             and worker.status == "active"
             and CAPABILITY in worker.capabilities
             and name in worker.update_validators.get(run.workflow_type, ())
-            and self.worker_fresh(worker)
+            and self.engine.worker_fresh(worker)
         )
 
-    def begin_validation(self, request: UpdateRequest) -> ValidationTask | None:
-        if self.config.wire_generation == "seed":
+    def begin(self, request: UpdateRequest) -> ValidationTask | None:
+        if self.engine.config.wire_generation == "seed":
             return None
-        run = self.runs[request.run_id]
-        if not any(self.validates(w, run, request.name) for w in self.workers.values()):
+        run = self.engine.runs[request.run_id]
+        if not any(self.validates(w, run, request.name) for w in self.engine.workers.values()):
             return None
         task = ValidationTask(
             task_id=new_id(),
@@ -93,17 +100,16 @@ class ValidationMixin(InteractMixin):
             update_name=request.name,
             arguments_blob=request.blob,
         )
-        self.validation_tasks[task.task_id] = task
-        self.notify(("wf", run.namespace, run.task_queue))
+        self.tasks[task.task_id] = task
+        self.engine.notify(("wf", run.namespace, run.task_queue))
         return task
 
-    def settle_validation(self, check: Any, request: UpdateRequest) -> None:
+    def settle(self, task: ValidationTask) -> None:
         """Raise unless the validator approved; a rejection is recorded in history first."""
-        task: ValidationTask = check
-        self.validation_tasks.pop(task.task_id, None)
+        self.tasks.pop(task.task_id, None)
         if task.status == "approved":
             return
-        run = self.runs[task.run_id]
+        run = self.engine.runs[task.run_id]
         if task.status != "rejected":
             raise EngineError(
                 "timeout",
@@ -115,7 +121,7 @@ class ValidationMixin(InteractMixin):
         failure = task.failure or {}
         errors = failure.get("validation_errors")
         message = str(failure.get("message") or "The update was rejected by its validator.")
-        self.append_event(
+        self.engine.append_event(
             run,
             "UpdateRejected",
             {
@@ -143,18 +149,18 @@ class ValidationMixin(InteractMixin):
     # -- worker side -----------------------------------------------------------------------------
 
     def claim_validation_task(self, worker: Worker) -> dict[str, Any] | None:
-        now = self.clock.now()
-        for task in self.validation_tasks.values():
+        now = self.engine.clock.now()
+        for task in self.tasks.values():
             if task.status == "leased" and (task.lease_expires_at or 0) <= now:
                 task.status = "ready"  # its worker went quiet: someone else may validate
-            run = self.runs.get(task.run_id)
+            run = self.engine.runs.get(task.run_id)
             if task.status == "ready" and run is not None and self.validates(worker, run, task.update_name):
                 break
         else:
             return None
         task.status, task.lease_owner = "leased", worker.worker_id
         task.attempt += 1
-        task.lease_expires_at = now + self.config.query_task_lease_seconds
+        task.lease_expires_at = now + self.engine.config.query_task_lease_seconds
         return {
             "task_kind": TASK_KIND,
             "update_validation_task_id": task.task_id,
@@ -166,7 +172,7 @@ class ValidationMixin(InteractMixin):
             "payload_codec": CODEC,
             "workflow_arguments": envelope(run.input_blob),
             "update_arguments": envelope(task.arguments_blob),
-            "history_events": [worker_event(e) for e in self.storage.events(run.run_id)],
+            "history_events": [worker_event(e) for e in self.engine.storage.events(run.run_id)],
             "last_history_sequence": run.last_sequence,
             "task_queue": task.task_queue,
             "lease_owner": task.lease_owner,
@@ -184,7 +190,7 @@ class ValidationMixin(InteractMixin):
             ]
         if errors:
             raise invalid(errors)
-        task: ValidationTask | None = self.validation_tasks.get(task_id)
+        task: ValidationTask | None = self.tasks.get(task_id)
         if task is None or task.namespace != namespace:
             raise EngineError(
                 "not_found", "update_validation_task_not_found", "Update validation task not found."
@@ -202,7 +208,7 @@ class ValidationMixin(InteractMixin):
     def approve_validation_task(self, namespace: str, task_id: str, body: dict[str, Any]) -> dict[str, Any]:
         task = self._guard_validation(namespace, task_id, body)
         task.status = "approved"
-        self.notify(("validated", id(task)))
+        self.engine.notify(("validated", id(task)))
         return {"update_validation_task_id": task_id, "outcome": "approved"}
 
     def reject_validation_task(self, namespace: str, task_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -211,5 +217,5 @@ class ValidationMixin(InteractMixin):
         if not isinstance(failure, dict) or not isinstance(failure.get("message"), str):
             raise invalid({"failure.message": ["The failure.message field is required."]})
         task.status, task.failure = "rejected", dict(failure)
-        self.notify(("validated", id(task)))
+        self.engine.notify(("validated", id(task)))
         return {"update_validation_task_id": task_id, "outcome": "rejected"}
