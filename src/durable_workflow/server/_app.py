@@ -12,12 +12,14 @@ from collections.abc import Callable, Sequence
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from durable_workflow.server import _routes_admin, _routes_worker, _routes_workflows
 from durable_workflow.server._http import CP_HEADER, ServerState
+from durable_workflow.server._paths import EncodedPaths
 from durable_workflow.server._schedules import routes as _schedule_routes  # schedules feature
 
 __all__ = ["DEFAULT_ROUTE_GROUPS", "RouteGroup", "build_app"]
@@ -57,6 +59,7 @@ def build_app(state: ServerState, extra_route_groups: Sequence[RouteGroup] = ())
         routes.extend(group())
     app = Starlette(
         routes=routes,
+        middleware=[Middleware(EncodedPaths)],
         exception_handlers={
             HTTPException: _http_error,
             Exception: _server_error,

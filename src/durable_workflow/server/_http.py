@@ -28,6 +28,7 @@ from durable_workflow.server._cluster import (
     server_capabilities,
 )
 from durable_workflow.server._engine import Engine, EngineError, EngineOps
+from durable_workflow.server._paths import decode_path_params
 from durable_workflow.server._protocol import (
     BodyTooLarge,
     SafeJSONResponse,
@@ -354,6 +355,7 @@ def api_route(path: str, methods: list[str], spec: Spec, handler: Handler) -> Ro
     """Wrap a handler in the pipeline and mount it under ``/api``."""
 
     async def endpoint(request: Request) -> Response:
+        decode_path_params(request.scope)
         state: ServerState = request.app.state.server
         # Refuse before reading anything: a declared oversize body, then an unauthenticated caller.
         if _declared_too_large(request, state):
