@@ -530,6 +530,8 @@ class Worker:
             task = answer.get("task") if isinstance(answer, Mapping) else None
             task = task if isinstance(task, Mapping) else None
             id_field = "query_task_id" if kind == "query" else "task_id"
+            if task is not None and task.get("task_kind") == "update_validation":
+                id_field = "update_validation_task_id"
             if task is not None and not (isinstance(task.get(id_field), str) and task[id_field]):
                 logger.warning("%s poll answered a task without a %s; ignored: %.500r", kind, id_field, task)
                 task = None
