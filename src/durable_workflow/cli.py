@@ -187,7 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``durable-workflow`` console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # A delegated command's options (``stubs --help``) look unknown to this parser: pass them on.
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not hasattr(args, "rest"):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if unknown:
+        args.rest = [*unknown, *args.rest]
     func: Callable[[argparse.Namespace], int] = args.func
     return func(args)
 

@@ -166,6 +166,36 @@ class Client(AdminMixin, ScheduleMixin):
 
     # -- starting ----------------------------------------------------------------------------
 
+    @overload
+    async def start_workflow(
+        self,
+        workflow_type: str,
+        task_queue: str,
+        workflow_id: str,
+        input: Sequence[Any] | None = None,
+        *,
+        execution_timeout_seconds: int | None = 3600,
+        run_timeout_seconds: int | None = 600,
+        duplicate_policy: DuplicatePolicy | None = None,
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+        result_type: type[T],
+    ) -> WorkflowHandle[T]: ...
+    @overload
+    async def start_workflow(
+        self,
+        workflow_type: str,
+        task_queue: str,
+        workflow_id: str,
+        input: Sequence[Any] | None = None,
+        *,
+        execution_timeout_seconds: int | None = 3600,
+        run_timeout_seconds: int | None = 600,
+        duplicate_policy: DuplicatePolicy | None = None,
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+        result_type: Any = ...,
+    ) -> WorkflowHandle[Any]: ...
     async def start_workflow(
         self,
         workflow_type: str,
@@ -264,6 +294,11 @@ class Client(AdminMixin, ScheduleMixin):
     def get_workflow_handle(
         self, workflow_id: str, *, run_id: str | None = None, result_type: type[T]
     ) -> WorkflowHandle[T]: ...
+
+    @overload
+    def get_workflow_handle(
+        self, workflow_id: str, *, run_id: str | None = None, result_type: Any
+    ) -> WorkflowHandle[Any]: ...
 
     def get_workflow_handle(
         self, workflow_id: str, *, run_id: str | None = None, result_type: Any = Any
@@ -403,7 +438,7 @@ class Client(AdminMixin, ScheduleMixin):
         wait_timeout_seconds: int | None = None,
         request_id: str | None = None,
         result_type: Any = Any,
-    ) -> UpdateResult:
+    ) -> UpdateResult[Any]:
         """Send an update; wait until it is ``accepted`` (recorded) or ``completed`` (handled).
 
         Raises:

@@ -153,6 +153,7 @@ class Transport:
                 answer = await self._send_once(method, path, plane, json, query, deadline)
             except httpx.TransportError as exc:
                 failure: Exception = self._unreachable(method, path, exc)
+                failure.__cause__ = exc
                 delay = self.retry_policy.backoff(attempt)
             else:
                 if answer.status < 300:

@@ -146,6 +146,7 @@ class ActivityTaskRunner:
             api_path("worker", "activity-tasks", task_id, "complete"),
             {**fence, "result": envelope},
             lease_until=self._leases.get(task_id, 0.0),
+            renew=lambda: self._renew(task_id, fence),
             what=f"activity task {task_id} completion",
         )
         if delivery is Delivery.REFUSED:
@@ -186,6 +187,10 @@ class ActivityTaskRunner:
         finally:
             _reset_context(token)
 
+    async def _renew(self, task_id: str, fence: dict[str, Any]) -> float | None:
+        await self._heartbeat(task_id, fence, None)
+        return self._leases.get(task_id)
+
     async def _heartbeat(
         self, task_id: str, fence: dict[str, Any], details: Mapping[str, Any] | None
     ) -> Mapping[str, Any] | None:
@@ -225,6 +230,7 @@ class ActivityTaskRunner:
             api_path("worker", "activity-tasks", task_id, "fail"),
             {**fence, "failure": failure},
             lease_until=self._leases.get(task_id, 0.0),
+            renew=lambda: self._renew(task_id, fence),
             what=f"activity task {task_id} failure",
         )
         if delivery is Delivery.REFUSED:

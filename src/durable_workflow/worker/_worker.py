@@ -18,6 +18,7 @@ from durable_workflow._worker_session import WorkerSessionOptions
 from durable_workflow.activity import ActivityDefinition, get_definition as get_activity_definition
 from durable_workflow.client._diagnose import diagnose
 from durable_workflow.client._models import TERMINAL_STATUSES
+from durable_workflow.client._result import watch
 from durable_workflow.client._routes import api_path
 from durable_workflow.errors import (
     Forbidden,
@@ -66,6 +67,7 @@ _POLL_PATHS = {
     "activity": "/worker/activity-tasks/poll",
     "query": "/worker/query-tasks/poll",
 }
+_MAX_POLL_BACKOFF = 2.0
 _POLL_PREFIX = {"workflow": "wf-poll", "activity": "activity-poll", "query": "query-poll"}
 
 
@@ -206,6 +208,7 @@ class Worker:
         """
         await self._start()
         serving = asyncio.create_task(self._serve())
+        watcher = asyncio.create_task(watch(self.client, workflow_id))
         try:
             await asyncio.wait_for(self._wait_terminal(workflow_id, poll_interval, serving), timeout)
             self._raise_fatal()
@@ -214,6 +217,7 @@ class Worker:
             cause = await diagnose(self.client, workflow_id)
             raise TimeoutError(f"{message}: {cause}" if cause else message) from None
         finally:
+            watcher.cancel()
             await self.stop()
             await serving
 
@@ -505,8 +509,11 @@ class Worker:
             self._fatal = exc
             self._stop_task = asyncio.create_task(self.stop())
             return
-        delay = min(10.0, 0.5 * 2 ** min(failures - 1, 5))
-        logger.warning("%s poll failed (%r); retrying in %.1f s", kind, exc, delay)
+        # Short enough that a restarted server gets its work back within seconds; the log says
+        # so on the first failures and then every ~30 s, not on every retry.
+        delay = min(_MAX_POLL_BACKOFF, 0.25 * 2 ** min(failures - 1, 5))
+        level = logging.WARNING if failures <= 2 or failures % 15 == 0 else logging.DEBUG
+        logger.log(level, "%s poll failed %d time(s) (%s); retrying in %.1f s", kind, failures, exc, delay)
         await asyncio.sleep(delay)
 
     async def _poll(self, kind: str) -> Mapping[str, Any] | None:

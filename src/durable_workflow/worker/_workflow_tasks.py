@@ -131,6 +131,7 @@ class WorkflowTaskRunner:
             body,
             lease_until=lease_until,
             what=f"workflow task {task_id} completion",
+            renew=lambda: self._renew(task_id, fence),
         )
         if delivery is not Delivery.RECORDED:
             self.cache.pop(run_id)
@@ -158,6 +159,13 @@ class WorkflowTaskRunner:
             "ttl_seconds": STICKY_TTL_SECONDS,
             "metrics": {k: v for k, v in self.cache.metrics().items() if k in _CLAIM_METRICS},
         }
+
+    async def _renew(self, task_id: str, fence: dict[str, Any]) -> float | None:
+        """Heartbeat the workflow task's lease; its new expiry."""
+        answer = await self._post(api_path("worker", "workflow-tasks", task_id, "heartbeat"), dict(fence))
+        return (
+            lease_deadline(answer) if isinstance(answer, Mapping) and answer.get("lease_expires_at") else None
+        )
 
     def _warn_unserved_activities(self, task: Mapping[str, Any], commands: list[dict[str, Any]]) -> None:
         """WARN when the workflow schedules an activity on this worker's queue that it lacks."""

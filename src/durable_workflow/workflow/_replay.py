@@ -11,6 +11,7 @@ from durable_workflow.errors import PayloadError, ReplayError
 from durable_workflow.payloads import DataConverter
 from durable_workflow.payloads._framing import run_converter
 from durable_workflow.workflow._cache import WorkflowCache
+from durable_workflow.workflow._commands import ContinueAsNewRequested
 from durable_workflow.workflow._context import WorkflowInfo
 from durable_workflow.workflow._convert import decode_args
 from durable_workflow.workflow._definition import WorkflowDefinition, get_definition
@@ -190,6 +191,9 @@ def handle_update(instance: WorkflowInstance, update_id: str) -> dict[str, Any]:
         envelope = instance.converter.envelope(result)
     except Exception as exc:
         return _fail_update(update_id, f"update handler failed: {exc}", exc)
+    except ContinueAsNewRequested:
+        message = f"update handler {name!r} called ctx.continue_as_new(); only run can"
+        return _fail_update(update_id, message, RuntimeError(message))
     return {"type": "complete_update", "update_id": update_id, "result": envelope}
 
 
