@@ -382,7 +382,7 @@ def api_route(path: str, methods: list[str], spec: Spec, handler: Handler) -> Ro
                 resolve_namespace(request, state),
             )
             if spec.namespace:
-                await state.ops.check_namespace(call.namespace)
+                state.ops.check_namespace(call.namespace)
             status, out = await handler(call)
         except EngineError as exc:
             return error_response(

@@ -286,6 +286,8 @@ class EngineBase:
         self._evict_loaded()
 
     async def _write(self, commit: Commit) -> None:
+        if self.storage.commit_inline(commit):
+            return
         # The writer thread finishes the transaction even if this request is cancelled meanwhile:
         # wait for its outcome so memory and disk never disagree.
         future = asyncio.ensure_future(self.storage.commit_async(commit))
@@ -362,9 +364,9 @@ class EngineBase:
 
     def queue_items(self, kind: str, namespace: str, task_queue: str) -> list[Any]:
         """The live workflow tasks or activities of one task queue (what a poll may claim)."""
-        table = self._table(kind)
+        get = dict.get.__get__(self._table(kind))  # live records are in memory: no storage fallback
         keys = self.live_by_queue.get((kind, namespace, task_queue), ())
-        return [obj for obj in (dict.get(table, key) for key in list(keys)) if obj is not None]
+        return [obj for key in list(keys) if (obj := get(key)) is not None]
 
     def append_event(
         self,

@@ -27,9 +27,9 @@ class EngineOps:
 
     # -- namespaces, search attributes -----------------------------------------------------------
 
-    async def check_namespace(self, name: str) -> None:
-        async with self.engine.reading():
-            self.engine.directory.get_namespace(name)
+    def check_namespace(self, name: str) -> None:
+        """404 unless the namespace exists (no lock: namespaces always stay in memory)."""
+        self.engine.directory.get_namespace(name)
 
     async def list_namespaces(self) -> list[Namespace]:
         async with self.engine.reading():

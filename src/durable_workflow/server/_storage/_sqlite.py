@@ -289,26 +289,30 @@ class Storage:
 
     # -- writes (writer thread) ------------------------------------------------------------------
 
-    async def commit_async(self, commit: Commit) -> None:
-        """Write one unit of work; raises `StorageError` when nothing was written.
+    def commit_inline(self, commit: Commit) -> bool:
+        """Write one unit of work on the calling thread if that cannot wait; False when it would.
 
-        Inline when the write lock is free at once (and no fsync is due), else on the writer thread.
-        Callers serialise commits (the engine lock), so the two paths never overlap.
+        True: committed (or `StorageError` raised, nothing written). False: the write lock is held
+        elsewhere, or durability ``full`` needs an fsync; call `commit_async` instead. Callers
+        serialise commits (the engine lock), so this and the writer thread never overlap.
         """
+        inline = self._inline_db
+        if inline is None:
+            return False
+        try:
+            inline.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:
+            return False  # locked (or failing): the writer thread waits for it and reports the outcome
+        self._finish(inline, commit)
+        self._inline_commits += 1
+        if self._inline_commits % CHECKPOINT_EVERY == 0 and self._writer is not None:
+            self._writer.submit(self._checkpoint)
+        return True
+
+    async def commit_async(self, commit: Commit) -> None:
+        """Write one unit of work on the writer thread; raises `StorageError` when nothing was written."""
         if self._writer is None:
             raise RuntimeError("storage is not open")
-        inline = self._inline_db
-        if inline is not None:
-            try:
-                inline.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error:
-                pass  # locked (or failing): the writer thread waits for it and reports the outcome
-            else:
-                self._finish(inline, commit)
-                self._inline_commits += 1
-                if self._inline_commits % CHECKPOINT_EVERY == 0:
-                    self._writer.submit(self._checkpoint)
-                return
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._writer, self.commit, commit)
 
