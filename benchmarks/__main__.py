@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import httpx
 
-from benchmarks import e2e, payload_codecs, replay, server, store
+from benchmarks import cache_memory, e2e, long_run, payload_codecs, replay, server, store
 from benchmarks._common import server_process
 
 
@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.run(e2e.main(workflows))
     sizes = args.store_sizes or ("1000,3000" if args.quick else ",".join(map(str, store.SIZES)))
     asyncio.run(store.main(tuple(int(size) for size in sizes.split(","))))
+    asyncio.run(long_run.main((50, 200) if args.quick else long_run.STEPS))
+    cache_memory.main()
     print(f"\nall benchmarks done in {time.perf_counter() - began:.0f} s")
     return 0
 

@@ -5,6 +5,7 @@ from durable_workflow._retry_policy import (
     ActivityRetryPolicy as ActivityRetryPolicy,
     ChildWorkflowRetryPolicy as ChildWorkflowRetryPolicy,
 )
+from durable_workflow._worker_session import WorkerSessionOptions as WorkerSessionOptions
 from durable_workflow.activity import (
     ActivityContext as ActivityContext,
     ActivityInfo as ActivityInfo,
@@ -64,6 +65,7 @@ from durable_workflow.errors import (
     TransportError as TransportError,
     Unauthorized as Unauthorized,
     UpdateRejected as UpdateRejected,
+    WorkerSessionRefused as WorkerSessionRefused,
     WorkflowAlreadyStarted as WorkflowAlreadyStarted,
     WorkflowCancelled as WorkflowCancelled,
     WorkflowFailed as WorkflowFailed,
@@ -81,6 +83,7 @@ from durable_workflow.metrics import (
 )
 from durable_workflow.worker import (
     Worker as Worker,
+    WorkerSession as WorkerSession,
 )
 from durable_workflow.workflow import (
     ContinueAsNew as ContinueAsNew,
@@ -144,6 +147,9 @@ __all__ = [
     "UpdateResult",
     "WireGeneration",
     "Worker",
+    "WorkerSession",
+    "WorkerSessionOptions",
+    "WorkerSessionRefused",
     "WorkflowAlreadyStarted",
     "WorkflowCancelled",
     "WorkflowContext",

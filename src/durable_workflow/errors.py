@@ -16,7 +16,8 @@ DurableWorkflowError
 │   ├── ScheduleAlreadyExists       409 schedule_already_exists
 │   ├── SignalFailed                signal rejected (unknown signal, run not active, bad arguments)
 │   ├── QueryFailed                 query rejected, unknown, timed out or no worker
-│   └── UpdateRejected              update rejected by its validator or failed
+│   ├── UpdateRejected              update rejected by its validator or failed
+│   └── WorkerSessionRefused        409 session_owned_by_another_worker and other session refusals
 ├── WorkflowOutcomeError            raised by WorkflowHandle.result(); .workflow_id .run_id
 │   ├── WorkflowFailed              .message .exception_type .exception_class .details
 │   ├── WorkflowCancelled           .reason
@@ -75,6 +76,7 @@ __all__ = [
     "TransportError",
     "Unauthorized",
     "UpdateRejected",
+    "WorkerSessionRefused",
     "WorkflowAlreadyStarted",
     "WorkflowCancelled",
     "WorkflowFailed",
@@ -226,6 +228,16 @@ class QueryFailed(ServerError):
 
 class UpdateRejected(ServerError):
     """The update was rejected by its validator, or its handler failed."""
+
+    __module__ = "durable_workflow"
+
+
+class WorkerSessionRefused(ServerError):
+    """The server would not give this worker the session (``reason`` says why).
+
+    ``session_owned_by_another_worker`` lasts until the holder's lease lapses or the holder stops
+    heart-beating; then the session can be reacquired. ``body["session"]`` is its snapshot.
+    """
 
     __module__ = "durable_workflow"
 

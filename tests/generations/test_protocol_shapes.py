@@ -98,14 +98,15 @@ async def test_cluster_info_is_exact_about_each_generation(http: httpx.AsyncClie
     caps = protocol["server_capabilities"]
     if generation(http) == "current":
         assert protocol["version"] == "1.20"
-        assert caps["update_validation_tasks"] is False  # not done here, so said false
+        assert caps["update_validation_tasks"] is True
+        assert caps["synchronous_update_validation"]["supported"] is True
         assert "open_condition_wait" in caps["supported_workflow_task_commands"]
+        assert caps["sticky_execution"]["supported"] is True
     else:
         assert protocol["version"] == "1.1"
-        assert "update_validation_tasks" not in caps
+        assert "update_validation_tasks" not in caps and "sticky_execution" not in caps
     assert caps["query_tasks"] is True and caps["response_compression"] == []
     assert "cooperative_cancellation" not in caps and "worker_deregistration_fencing" not in caps
-    assert "sticky_execution" not in caps
 
 
 @pytest.mark.parametrize("version", ["1.0", "1.1", "1.13", "1.19", "1.20"])

@@ -23,6 +23,18 @@ _NOT_FOUND = {
 }
 
 _CONFLICT = {
+    **{
+        reason: errors.WorkerSessionRefused
+        for reason in (
+            "session_owned_by_another_worker",
+            "session_requirements_not_met",
+            "session_queue_mismatch",
+            "session_closed",
+            "session_reacquire_disallowed",
+            "session_owner_mismatch",
+            "session_not_active",
+        )
+    },
     "duplicate_not_allowed": errors.WorkflowAlreadyStarted,
     "instance_already_started": errors.WorkflowAlreadyStarted,
     "workflow_id_reserved_in_namespace": errors.WorkflowAlreadyStarted,

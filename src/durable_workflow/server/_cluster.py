@@ -6,7 +6,10 @@ import socket
 from typing import Any
 
 from durable_workflow.server._engine import EngineConfig
-from durable_workflow.server._engine._command_table import ADVERTISED
+from durable_workflow.server._engine._command_table import ADVERTISED, CURRENT_EXTRA
+from durable_workflow.server._engine._sessions import runtime_contract as sessions_contract
+from durable_workflow.server._engine._sticky import capability as sticky_capability
+from durable_workflow.server._engine._validation import synchronous_validation
 
 __all__ = [
     "CONTROL_PLANE_VERSION",
@@ -46,8 +49,24 @@ def _number(value: float) -> float | int:
 def server_capabilities(config: EngineConfig) -> dict[str, Any]:
     """The worker-plane capabilities: what this server does, and false for what it does not."""
     current = config.wire_generation != "seed"
-    commands = [*_COMMANDS, "open_condition_wait"] if current else list(_COMMANDS)
-    extra: dict[str, Any] = {"update_validation_tasks": False} if current else {}
+    commands = [*_COMMANDS, *CURRENT_EXTRA] if current else list(_COMMANDS)
+    extra: dict[str, Any] = (
+        {
+            "update_validation_tasks": True,
+            "synchronous_update_validation": synchronous_validation(),
+            "sticky_execution": sticky_capability(config.sticky),
+            "workflow_memo_updates": {
+                "supported": True,
+                "command": "upsert_memo",
+                "history_event": "MemoUpserted",
+                "merge": "entries_replace_keys_null_deletes",
+            },
+            "worker_session_verbs": ["create", "heartbeat", "close"],
+            "worker_sessions": sessions_contract(),
+        }
+        if current
+        else {}
+    )
     return {
         "long_poll_timeout": _number(config.long_poll_timeout),
         "supported_workflow_task_commands": commands,

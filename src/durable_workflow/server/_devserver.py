@@ -17,6 +17,7 @@ from durable_workflow.server._app import RouteGroup, build_app
 from durable_workflow.server._auth import Auth
 from durable_workflow.server._clock import Clock, FakeClock, SystemClock
 from durable_workflow.server._engine import Engine, EngineConfig
+from durable_workflow.server._engine._sticky import StickyPolicy
 from durable_workflow.server._http import ServerState
 from durable_workflow.server._schedules import schedule_loop, service_for  # schedules feature
 from durable_workflow.server._storage import Durability, Storage
@@ -43,7 +44,9 @@ class DevServer:
     request survive power loss too (an fsync per commit); the default survives a killed process.
     Only one server may use a database file at a time: a second one raises `DatabaseInUse`.
     ``wire_generation="seed"`` pins the server to the seed generation (worker protocol 1.0/1.1,
-    Avro generic wrapper); the default serves both.
+    Avro generic wrapper); the default serves both. A run stays sticky to the worker that holds
+    it for at most ``sticky_ttl_seconds``; its next task waits ``sticky_schedule_to_start_seconds``
+    for that worker before anyone else may take it (and replay it cold).
     """
 
     def __init__(
@@ -68,6 +71,8 @@ class DevServer:
         worker_stale_after_seconds: float = 60.0,
         workflow_task_retry_base_seconds: float = 3.0,
         wire_generation: Literal["current", "seed"] = "current",
+        sticky_ttl_seconds: float = 300.0,
+        sticky_schedule_to_start_seconds: float = 5.0,
         extra_route_groups: Sequence[RouteGroup] = (),
         background_loops: Sequence[BackgroundLoop] = (),
         durability: Durability = "normal",
@@ -82,6 +87,7 @@ class DevServer:
             worker_stale_after_seconds=worker_stale_after_seconds,
             workflow_task_retry_base_seconds=workflow_task_retry_base_seconds,
             wire_generation=_generation(wire_generation),
+            sticky=StickyPolicy(sticky_ttl_seconds, sticky_schedule_to_start_seconds),
         )
         self.clock: Clock = clock or SystemClock()
         self.host, self.port, self.serve_http = host, port, serve_http

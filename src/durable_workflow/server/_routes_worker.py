@@ -71,9 +71,20 @@ async def _long_poll(call: Call, kind: str, claim: Callable[[Any], dict[str, Any
 async def poll_workflow(call: Call) -> tuple[int, dict[str, Any]]:
     size = history_page_size(call.body)
     poll_id = call.body.get("poll_request_id")
-    return 200, await _long_poll(
-        call, "wf", lambda w: call.engine.workflow_tasks.claim_workflow_task(w, poll_id, size)
-    )
+    kinds = call.body.get("task_kinds")
+    tasks, validation = call.engine.workflow_tasks, call.engine.validation
+    if call.current_shapes and isinstance(kinds, list) and "update_validation" in kinds:
+        # multiplexed (synchronous update validation): a pending validation goes first
+        def either(worker: Any) -> dict[str, Any] | None:
+            task = validation.claim_validation_task(worker) or tasks.claim_workflow_task(
+                worker, poll_id, size
+            )
+            if task is not None:
+                task.setdefault("task_kind", "workflow")  # the discriminator of a multiplexed poll
+            return task
+
+        return 200, await _long_poll(call, "wf", either)
+    return 200, await _long_poll(call, "wf", lambda w: tasks.claim_workflow_task(w, poll_id, size))
 
 
 async def poll_activity(call: Call) -> tuple[int, dict[str, Any]]:
@@ -92,6 +103,26 @@ async def deregister(call: Call) -> tuple[int, dict[str, Any]]:
     recovered = await call.ops.release_worker(call.namespace, worker_id)
     body = {"worker_id": worker_id, "outcome": "deregistered", "recovered_workflow_task_count": recovered}
     return 200, body
+
+
+def _current_only(call: Call) -> None:
+    if call.engine.config.wire_generation == "seed":
+        raise EngineError("not_found", "not_found", "The requested route does not exist.")
+
+
+async def create_session(call: Call) -> tuple[int, dict[str, Any]]:
+    """``POST /worker/sessions`` (current generation): hold a worker session."""
+    _current_only(call)
+    return await call.ops.create_session(call.namespace, call.body)
+
+
+def _session_op(method: str) -> Any:
+    async def handler(call: Call) -> tuple[int, dict[str, Any]]:
+        _current_only(call)
+        session_id = call.params["session_id"]
+        return 200, await call.ops.session_operation(method, call.namespace, session_id, call.body)
+
+    return handler
 
 
 def _task_op(method: str) -> Any:
@@ -135,8 +166,14 @@ def routes() -> list[Route]:
         ("/worker/query-tasks/poll", poll_query),
         (f"{q}/complete", _task_op("complete_query_task")),
         (f"{q}/fail", _task_op("fail_query_task")),
+        ("/worker/update-validation-tasks/{task_id}/approve", _task_op("approve_validation_task")),
+        ("/worker/update-validation-tasks/{task_id}/reject", _task_op("reject_validation_task")),
     ]
+    sessions = "/worker/sessions/{session_id}"
     return [
         *(api_route(path, ["POST"], WORKER, handler) for path, handler in table),
         api_route("/worker/registrations/{worker_id}", ["DELETE"], WORKER, deregister),
+        api_route("/worker/sessions", ["POST"], WORKER, create_session),
+        api_route(f"{sessions}/heartbeat", ["POST"], WORKER, _session_op("heartbeat_session")),
+        api_route(sessions, ["DELETE"], WORKER, _session_op("close_session")),
     ]

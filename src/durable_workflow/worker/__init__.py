@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from durable_workflow.worker._sessions import WorkerSession
 from durable_workflow.worker._worker import Worker
 
-__all__ = ["Worker"]
+__all__ = ["Worker", "WorkerSession"]

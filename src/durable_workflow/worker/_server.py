@@ -27,6 +27,16 @@ class ServerFeatures:
     version: str | None
     query_tasks: bool
     long_poll_timeout: float | None
+    #: The server routes a run's tasks to the worker that holds it (protocol 1.18+).
+    sticky_execution: bool = False
+    #: Update validators run before acceptance (``synchronous_update_validation``, 1.20).
+    update_validation: bool = False
+    #: ``upsert_memo`` is advertised (``workflow_memo_updates`` and the command list).
+    memo_upserts: bool = False
+    #: Worker sessions and in-session activity routing (1.20).
+    worker_sessions: bool = False
+    #: ``supported_workflow_task_commands`` (None: the server did not say).
+    commands: frozenset[str] | None = None
 
 
 def _fail(problem: str) -> ServerCompatibilityError:
@@ -75,7 +85,22 @@ def check_cluster_info(info: Any) -> ServerFeatures:
         version=str(version) if version is not None else None,
         query_tasks=caps.get("query_tasks") is True,
         long_poll_timeout=long_poll_seconds if long_poll_seconds and long_poll_seconds > 0 else None,
+        sticky_execution=_supported(caps.get("sticky_execution")),
+        commands=_names(caps.get("supported_workflow_task_commands")),
+        worker_sessions=_supported(caps.get("worker_sessions")),
+        memo_upserts=_supported(caps.get("workflow_memo_updates"))
+        and "upsert_memo" in (_names(caps.get("supported_workflow_task_commands")) or ()),
+        update_validation=caps.get("update_validation_tasks") is True
+        and _supported(caps.get("synchronous_update_validation")),
     )
+
+
+def _names(value: Any) -> frozenset[str] | None:
+    return frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else None
+
+
+def _supported(entry: Any) -> bool:
+    return isinstance(entry, Mapping) and entry.get("supported") is True
 
 
 def definition_fingerprint(definition: WorkflowDefinition) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from durable_workflow._worker_session import WorkerSessionOptions
 from durable_workflow.activity import ActivityDefinition, get_definition as get_activity_definition
 from durable_workflow.client._diagnose import diagnose
 from durable_workflow.client._models import TERMINAL_STATUSES
@@ -44,12 +45,14 @@ from durable_workflow.worker._server import (
     definition_fingerprint,
     process_metrics,
 )
+from durable_workflow.worker._sessions import WorkerSession
 from durable_workflow.worker._workflow_tasks import WorkflowTaskRunner
 from durable_workflow.workflow import (
     WorkflowCache,
     WorkflowDefinition,
     get_definition as get_workflow_definition,
 )
+from durable_workflow.workflow._cache import DEFAULT_MAX_BYTES as DEFAULT_CACHE_BYTES
 
 if TYPE_CHECKING:
     from durable_workflow.client import Client
@@ -89,8 +92,13 @@ class Worker:
         max_concurrent_activity_tasks: how many activities run at once.
         shutdown_timeout: seconds `stop()` waits for in-flight tasks before cancelling them.
         metrics: recorder for worker metrics (default: the client's).
-        workflow_cache_size: live workflow instances kept between tasks (0 disables caching).
+        workflow_cache_size: live workflow instances kept between tasks (0 disables caching); on
+            a server that advertises sticky execution this is the sticky cache, and the server
+            sends a cached run's next task here with only the events the worker has not seen.
         heartbeat_interval: seconds between worker heartbeats (the server may advertise another).
+        workflow_cache_max_bytes: bound on the estimated bytes the cached instances retain.
+        capabilities: what this worker offers worker sessions, such as ``"gpu:l4"``: a session
+            whose ``requirements`` are not all here is never held by this worker.
     """
 
     __module__ = "durable_workflow"
@@ -111,6 +119,8 @@ class Worker:
         metrics: MetricsRecorder | None = None,
         workflow_cache_size: int = 1000,
         heartbeat_interval: float = 60.0,
+        workflow_cache_max_bytes: int = DEFAULT_CACHE_BYTES,
+        capabilities: Iterable[str] = (),
     ) -> None:
         _check_options(task_queue, max_concurrent_workflow_tasks, max_concurrent_activity_tasks)
         if poll_timeout < 0 or shutdown_timeout < 0 or heartbeat_interval <= 0:
@@ -127,7 +137,9 @@ class Worker:
         self.metrics: MetricsRecorder = metrics if metrics is not None else client.metrics
         self.workflows = _index_workflows(workflows)
         self.activities = _index_activities(activities)
-        self.cache = WorkflowCache(workflow_cache_size)
+        self.cache = WorkflowCache(workflow_cache_size, workflow_cache_max_bytes)
+        self.capabilities = tuple(dict.fromkeys(str(c) for c in capabilities))
+        self._sessions: dict[str, WorkerSession] = {}
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=max_concurrent_activity_tasks, thread_name_prefix="durable-workflow-activity"
         )
@@ -153,6 +165,7 @@ class Worker:
             converter=self.client.converter,
             workflows=self.workflows,
             cache=self.cache,
+            build_id=self.build_id,
             activity_types=frozenset(self.activities),
         )
         activities = ActivityTaskRunner(
@@ -226,6 +239,7 @@ class Worker:
                 logger.warning("worker %s cancelled %d task(s) at shutdown", self.worker_id, len(still))
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.cache.clear()
+        await self._close_sessions()
         await self._deregister()
         self._stopped.set()
         if self._background is not None and self._background is not asyncio.current_task():
@@ -267,9 +281,14 @@ class Worker:
                 )
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), delay)
+        self._workflow_runner.sticky = self._sticky_wanted()
+        self._workflow_runner.memo_upserts = self._features.memo_upserts
+        self._workflow_runner.sessions = self._features.worker_sessions
         self._started = True
 
     async def _serve(self) -> None:
+        if self._stopping.is_set():
+            return  # stopped before serving began: start no loops that nobody would await
         loops: list[Coroutine[Any, Any, None]] = [self._heartbeat_loop()]
         if self.workflows:
             # A worker without workflows must not poll for workflow tasks: the server would hand
@@ -334,8 +353,25 @@ class Worker:
                 name: definition_fingerprint(d) for name, d in sorted(self.workflows.items())
             },
         }
-        if self._features.query_tasks:
-            body["capabilities"] = ["query_tasks"]
+        capabilities = [
+            name
+            for name, wanted in (
+                ("query_tasks", self._features.query_tasks),
+                ("sticky_execution", self._sticky_wanted()),
+                ("update_validation_tasks", self._validators_wanted()),
+            )
+            if wanted
+        ]
+        capabilities.extend(c for c in self.capabilities if c not in capabilities)
+        if capabilities:
+            body["capabilities"] = capabilities
+        if self._validators_wanted():
+            body["workflow_command_contracts"] = {
+                name: {
+                    "update_validators": sorted(n for n, h in d.updates.items() if h.validator is not None)
+                }
+                for name, d in sorted(self.workflows.items())
+            }
         if self.build_id:
             body["build_id"] = self.build_id
         body["max_concurrent_workflow_tasks"] = self.max_concurrent_workflow_tasks
@@ -343,6 +379,45 @@ class Worker:
         body["task_slots"] = self._task_slots()
         body["process_metrics"] = process_metrics()
         return body
+
+    def session(self, options: WorkerSessionOptions) -> WorkerSession:
+        """The handle of a worker session this worker may hold (one per session id)."""
+        existing = self._sessions.get(options.session_id)
+        if existing is not None:
+            if existing.options != options:
+                raise ValueError(f"worker session {options.session_id!r} already has other options")
+            return existing
+
+        async def request(method: str, path: str, body: dict[str, Any]) -> Any:
+            return await self.client._transport.request(method, path, plane="worker", json=body)
+
+        session = WorkerSession(request, self.worker_id, options, self._features.worker_sessions)
+        self._sessions[options.session_id] = session
+        return session
+
+    async def _close_sessions(self) -> None:
+        """A planned shutdown hands held sessions back at once (instead of leaving them to expire)."""
+        for session in self._sessions.values():
+            if session.active:
+                try:
+                    await session.close("worker_shutdown")
+                except Exception as exc:
+                    logger.warning("closing worker session %s failed: %r", session.options.session_id, exc)
+
+    def _validators_wanted(self) -> bool:
+        """Validators run before acceptance where the server offers it (else inside the update task)."""
+        has_validators = any(
+            h.validator is not None for d in self.workflows.values() for h in d.updates.values()
+        )
+        return self._features.update_validation and has_validators
+
+    def _sticky_wanted(self) -> bool:
+        return self._features.sticky_execution and self.cache.enabled
+
+    def sticky_cache_metrics(self) -> dict[str, int]:
+        """Counters of the sticky cache: ``hit``, ``miss``, ``eviction``, ``forced_cold_replay``,
+        and its size: ``entries``, ``history_bytes`` (estimated bytes the cached instances retain)."""
+        return self.cache.metrics()
 
     def _task_slots(self) -> dict[str, int]:
         busy = {"workflow": 0, "activity": 0}
@@ -453,6 +528,8 @@ class Worker:
         }
         if self.build_id:
             body["build_id"] = self.build_id
+        if kind == "workflow" and self._validators_wanted():
+            body["task_kinds"] = ["workflow", "update_validation"]
         tags = {"task_kind": kind, "task_queue": self.task_queue, "outcome": "error"}
         started = time.perf_counter()
         try:
@@ -460,6 +537,8 @@ class Worker:
             task = answer.get("task") if isinstance(answer, Mapping) else None
             task = task if isinstance(task, Mapping) else None
             id_field = "query_task_id" if kind == "query" else "task_id"
+            if task is not None and task.get("task_kind") == "update_validation":
+                id_field = "update_validation_task_id"
             if task is not None and not (isinstance(task.get(id_field), str) and task[id_field]):
                 logger.warning("%s poll answered a task without a %s; ignored: %.500r", kind, id_field, task)
                 task = None
@@ -520,6 +599,10 @@ def _check_options(task_queue: str, *limits: int) -> None:
     for name, value in zip(names, limits, strict=True):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+
+
+def _validated_updates(definition: WorkflowDefinition) -> list[str]:
+    return sorted(name for name, handler in definition.updates.items() if handler.validator is not None)
 
 
 def _http_timeout(poll_seconds: float) -> float:

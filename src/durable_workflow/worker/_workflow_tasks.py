@@ -21,12 +21,20 @@ from durable_workflow.workflow import (
     handle_update,
     run_workflow_task,
 )
+from durable_workflow.workflow._replay import is_complete, new_events, validate_update
 
 __all__ = ["WorkflowTaskRunner"]
 
 logger = logging.getLogger("durable_workflow.worker")
 
 Post = Callable[[str, dict[str, Any]], Awaitable[Any]]
+
+#: The page token of the whole history (base64 of "0"): a cold fetch when a warm task finds no state.
+COLD_TOKEN = "MA=="
+#: Replay modes in which the server expected this worker to hold the run's state.
+STICKY_MODES = frozenset({"sticky_hit_expected", "forced_cold_replay"})
+STICKY_TTL_SECONDS = 300
+_CLAIM_METRICS = ("hit", "miss", "eviction", "forced_cold_replay")
 
 
 class _TaskFailure(Exception):
@@ -73,12 +81,20 @@ class WorkflowTaskRunner:
         workflows: Mapping[str, WorkflowDefinition],
         cache: WorkflowCache,
         activity_types: Collection[str] | None = None,
+        build_id: str | None = None,
     ) -> None:
         self._post = post
         self._completions = completions
         #: activity types registered next to these workflows (None: do not check)
         self.activity_types = activity_types
         self._warned: set[Any] = set()
+        self.build_id = build_id
+        #: Set once the server advertised sticky execution and the worker registered for it.
+        self.sticky = False
+        #: The server advertised ``upsert_memo`` (``workflow_memo_updates``).
+        self.memo_upserts = False
+        #: The server offers worker sessions (in-session activities need them).
+        self.sessions = False
         self.worker_id = worker_id
         self.task_queue = task_queue
         self.namespace = namespace
@@ -90,6 +106,8 @@ class WorkflowTaskRunner:
 
     async def run(self, task: Mapping[str, Any]) -> str:
         """Handle one workflow task; returns the metrics outcome (completed / failed / error)."""
+        if task.get("task_kind") == "update_validation":
+            return await self.validate(task)
         task_id = str(task["task_id"])
         fence = {
             "lease_owner": self.worker_id,
@@ -104,30 +122,44 @@ class WorkflowTaskRunner:
             return "failed"
         self._warn_unserved_activities(task, commands)
         run_id = str(task.get("run_id") or "")
+        body: dict[str, Any] = {**fence, "commands": commands}
+        claim = self._keep(task, run_id, instance)
+        if claim is not None:
+            body["sticky_cache"] = claim
         delivery, refusal = await self._completions.deliver(
             api_path("worker", "workflow-tasks", task_id, "complete"),
-            {**fence, "commands": commands},
+            body,
             lease_until=lease_until,
             what=f"workflow task {task_id} completion",
             renew=lambda: self._renew(task_id, fence),
         )
-        if delivery is not Delivery.RECORDED and instance is not None:
-            instance.close()
+        if delivery is not Delivery.RECORDED:
+            self.cache.pop(run_id)
         if delivery is Delivery.REFUSED:
             message = f"workflow task completion failed after commands were produced: {refusal}"
             await self._fail(task_id, fence, message, refusal, lease_until)
             return "failed"
         if delivery is not Delivery.RECORDED:
             return "settled" if delivery is Delivery.SETTLED else "error"
-        # The instance was taken out of the cache for this task (the server may already have
-        # handed the run's next task to another poller): it goes back only once its commands are
-        # recorded, and not after an update task, which ran the update handler outside history.
-        if instance is not None and not task.get("workflow_update_id"):
-            self.cache.put(run_id, instance)
-        elif instance is not None:
-            instance.close()
         logger.info("workflow task %s completed: %s", task_id, [c.get("type") for c in commands])
         return "completed"
+
+    def _keep(self, task: Mapping[str, Any], run_id: str, instance: WorkflowInstance | None) -> Any:
+        """Cache the instance for the run's next task; the sticky claim to send, if any."""
+        if instance is None or task.get("workflow_update_id"):
+            if instance is not None:  # an update ran its handler live: the next task replays it
+                instance.close()
+            return None
+        if not self.cache.put(run_id, instance) or not self.sticky:
+            return None
+        return {
+            "worker_id": self.worker_id,
+            "workflow_id": str(task.get("workflow_id") or ""),
+            "run_id": run_id,
+            "build_id": self.build_id or "",
+            "ttl_seconds": STICKY_TTL_SECONDS,
+            "metrics": {k: v for k, v in self.cache.metrics().items() if k in _CLAIM_METRICS},
+        }
 
     async def _renew(self, task_id: str, fence: dict[str, Any]) -> float | None:
         """Heartbeat the workflow task's lease; its new expiry."""
@@ -167,7 +199,7 @@ class WorkflowTaskRunner:
                 f"(task queue {self.task_queue!r}; registered: {sorted(self.workflows)})"
             )
         codec = str(task.get("payload_codec") or "avro")
-        history = await self._history(task, fence)
+        history = await self._warm_or_cold_history(task, fence)
         converter = run_converter(self.converter, task.get("arguments"), history)
         try:
             args = _decode_list(converter, task.get("arguments"), codec)
@@ -176,6 +208,7 @@ class WorkflowTaskRunner:
                 f"cannot decode workflow start input with codec {codec!r}: {exc}", exc
             ) from exc
         info = self._info(task, workflow_type)
+        hits = self.cache.hit
         try:
             instance, commands = run_workflow_task(
                 definition,
@@ -190,10 +223,41 @@ class WorkflowTaskRunner:
         except Exception as exc:
             self.cache.pop(info.run_id)
             raise _TaskFailure(f"replay failed: {exc}", exc) from exc
+        if self.cache.hit == hits and task.get("sticky_replay_mode") in STICKY_MODES:
+            self.cache.forced_cold_replay += 1
         update_id = task.get("workflow_update_id")
         if isinstance(update_id, str) and update_id:
             return [handle_update(instance, update_id)], instance
+        self._check_supported(commands)
         return commands, instance
+
+    def _check_supported(self, commands: list[dict[str, Any]]) -> None:
+        """Fail the task, saying why, rather than send a command the server does not know."""
+        for command in commands:
+            if command.get("type") == "upsert_memo" and not self.memo_upserts:
+                raise _TaskFailure(
+                    "ctx.upsert_memo() needs a server that supports the upsert_memo command "
+                    "(worker protocol 1.20); this server does not advertise it"
+                )
+            if command.get("worker_session") is not None and not self.sessions:
+                raise _TaskFailure(
+                    "an activity with worker_session needs a server that offers worker sessions "
+                    "(worker protocol 1.20); this server does not advertise them"
+                )
+
+    async def _warm_or_cold_history(
+        self, task: Mapping[str, Any], fence: dict[str, Any]
+    ) -> list[Mapping[str, Any]]:
+        """What the task delivered; the whole history instead when it is a suffix we cannot continue."""
+        inline = list(task.get("history_events") or [])
+        events = await self._history(task, fence, inline, task.get("next_history_page_token"))
+        if is_complete(events):
+            return events
+        cached = self.cache.get(str(task.get("run_id") or ""))
+        if cached is not None and new_events(cached, events) is not None:
+            return events
+        logger.debug("workflow task %s: no state for its warm history; replaying cold", task["task_id"])
+        return await self._history(task, fence, [], COLD_TOKEN)
 
     def _info(self, task: Mapping[str, Any], workflow_type: str) -> WorkflowInfo:
         return WorkflowInfo(
@@ -204,11 +268,19 @@ class WorkflowTaskRunner:
             namespace=self.namespace,
         )
 
-    async def _history(self, task: Mapping[str, Any], fence: dict[str, Any]) -> list[Mapping[str, Any]]:
-        """The whole history: a paging error fails the task instead of deciding on part of it."""
-        events = list(task.get("history_events") or [])
-        token = task.get("next_history_page_token")
+    async def _history(
+        self,
+        task: Mapping[str, Any],
+        fence: dict[str, Any],
+        events: list[Mapping[str, Any]],
+        token: Any,
+    ) -> list[Mapping[str, Any]]:
+        """``events`` and every page from ``token`` on: a paging error fails the task (no partial replay)."""
+        seen: set[Any] = set()
         while token:
+            if token in seen:
+                raise _TaskFailure(f"history paging did not advance (token {token!r} came back)")
+            seen.add(token)
             try:
                 page = await self._post(
                     api_path("worker", "workflow-tasks", str(task["task_id"]), "history"),
@@ -238,6 +310,60 @@ class WorkflowTaskRunner:
         )
         if delivery is Delivery.REFUSED:
             logger.warning("could not report failure of workflow task %s: %s", task_id, refusal)
+
+    # ------------------------------------------------------------------ update validation
+
+    async def validate(self, task: Mapping[str, Any]) -> str:
+        """Run an update's validator before the server accepts it; approve or reject."""
+        task_id = str(task["update_validation_task_id"])
+        fence = {
+            "lease_owner": self.worker_id,
+            "update_validation_attempt": task.get("update_validation_attempt") or 1,
+        }
+        try:
+            instance = self._replayed(task, task.get("workflow_arguments"))
+        except _TaskFailure as failure:
+            problem: str | None = failure.message
+            reason = "update_validation_worker_failed"
+        else:
+            try:
+                converter = instance.converter
+                codec = str(task.get("payload_codec") or "avro")
+                args = _decode_list(converter, task.get("update_arguments"), codec)
+                problem = validate_update(instance, str(task.get("update_name") or ""), args)
+            except Exception as exc:
+                problem = f"update arguments cannot be decoded: {exc}"
+            finally:
+                instance.close()
+            reason = "update_validator_rejected"
+        verdict = "approve" if problem is None else "reject"
+        body: dict[str, Any] = dict(fence)
+        if problem is not None:
+            body["failure"] = {"message": problem, "reason": reason, "validation_errors": []}
+        try:
+            await self._post(api_path("worker", "update-validation-tasks", task_id, verdict), body)
+        except Exception as exc:
+            logger.warning("could not report update validation %s: %r", task_id, exc)
+            return "error"
+        return "completed" if problem is None else "failed"
+
+    def _replayed(self, task: Mapping[str, Any], arguments: Any) -> WorkflowInstance:
+        """A fresh instance replayed through the task's history (for queries and validations)."""
+        workflow_type = str(task.get("workflow_type") or "")
+        definition = self.workflows.get(workflow_type)
+        if definition is None:
+            raise _TaskFailure(f"workflow type {workflow_type!r} is not registered on this worker")
+        converter = run_converter(self.converter, arguments, task.get("history_events"))
+        codec = str(task.get("payload_codec") or "avro")
+        try:
+            args = _decode_list(converter, arguments, codec)
+            instance = WorkflowInstance(
+                definition, self._info(task, workflow_type), args, converter=converter, payload_codec=codec
+            )
+            instance.apply(list(task.get("history_events") or []))
+        except Exception as exc:
+            raise _TaskFailure(f"workflow replay failed: {exc}", exc) from exc
+        return instance
 
     # ------------------------------------------------------------------ query tasks
 

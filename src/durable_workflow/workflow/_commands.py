@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from durable_workflow._retry_policy import retry_policy_to_wire
+from durable_workflow._worker_session import WorkerSessionOptions
+from durable_workflow.payloads import to_json_compatible
 
 __all__ = [
     "ActivityCommand",
@@ -100,9 +103,13 @@ class ActivityCommand(Command[T_co]):
         schedule_to_close_timeout: float | None = None,
         heartbeat_timeout: float | None = None,
         result_annotation: Any = Any,
+        worker_session: WorkerSessionOptions | None = None,
     ) -> None:
         if not isinstance(activity_type, str) or not activity_type:
             raise TypeError(f"activity type must be a non-empty string, got {activity_type!r}")
+        if worker_session is not None and not isinstance(worker_session, WorkerSessionOptions):
+            raise TypeError(f"worker_session must be a WorkerSessionOptions, got {worker_session!r}")
+        self.worker_session = worker_session
         if isinstance(arguments, (str, bytes, Mapping)) or not isinstance(arguments, Sequence):
             raise TypeError(f"activity arguments must be a list, got {type(arguments).__name__}")
         self.activity_type = activity_type
@@ -130,6 +137,8 @@ class ActivityCommand(Command[T_co]):
         for key, value in self.timeouts.items():
             _put(out, key, value)
         out["arguments"] = enc.envelope(self.arguments)
+        if self.worker_session is not None:
+            out["worker_session"] = self.worker_session.to_wire()
         return out
 
 
@@ -281,6 +290,42 @@ class UpsertSearchAttributesCommand(Command[None]):
 
     def to_wire(self, enc: WireEncoder) -> dict[str, Any]:
         return {"type": "upsert_search_attributes", "attributes": self.attributes}
+
+
+_MEMO_KEY = re.compile(r"^(?!-?[0-9]+$)[A-Za-z0-9_.:-]{1,64}$")
+MAX_MEMO_ENTRIES = 100
+
+
+class UpsertMemoCommand(Command[None]):
+    """Merge entries into the run's memo (``None`` deletes a key); recorded as ``MemoUpserted``.
+
+    Keys are 1-64 characters of letters, digits and ``_.:-`` (not a bare number); at most 100
+    entries per upsert; values are JSON-compatible. Needs a server that advertises the
+    ``upsert_memo`` command (worker protocol 1.20).
+    """
+
+    __module__ = "durable_workflow.workflow"
+
+    kind = "memo"
+    blocking = False
+
+    def __init__(self, entries: Mapping[str, Any]) -> None:
+        if not isinstance(entries, Mapping) or not entries:
+            raise ValueError("upsert_memo needs a non-empty dict of entries")
+        if len(entries) > MAX_MEMO_ENTRIES:
+            raise ValueError(f"upsert_memo takes at most {MAX_MEMO_ENTRIES} entries, got {len(entries)}")
+        for key in entries:
+            if not isinstance(key, str) or _MEMO_KEY.fullmatch(key) is None:
+                raise ValueError(
+                    f"memo key {key!r} must be 1-64 letters, digits or _.:- and not a bare number"
+                )
+        self.entries = {key: to_json_compatible(entries[key]) for key in sorted(entries)}
+
+    def describe(self) -> str:
+        return "memo upsert"
+
+    def to_wire(self, enc: WireEncoder) -> dict[str, Any]:
+        return {"type": "upsert_memo", "entries": enc.envelope(self.entries)}
 
 
 class WaitConditionCommand(Command[bool]):

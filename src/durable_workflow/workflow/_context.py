@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, ParamSpec, Protocol, TypeVar, overload
 
+from durable_workflow._worker_session import WorkerSessionOptions
 from durable_workflow.payloads import bind_arguments
 from durable_workflow.workflow._commands import (
     ActivityCommand,
@@ -21,6 +22,7 @@ from durable_workflow.workflow._commands import (
     GatherCommand,
     SideEffectCommand,
     TimerCommand,
+    UpsertMemoCommand,
     UpsertSearchAttributesCommand,
     VersionCommand,
     WaitConditionCommand,
@@ -172,8 +174,13 @@ class WorkflowContext:
         schedule_to_start_timeout: float | None = None,
         schedule_to_close_timeout: float | None = None,
         heartbeat_timeout: float | None = None,
+        worker_session: WorkerSessionOptions | None = None,
     ) -> ActivityCommand[Any]:
-        """Schedule an activity by type name; the result is plain JSON."""
+        """Schedule an activity by type name; the result is plain JSON.
+
+        ``worker_session`` runs it in a worker session (see `WorkerSessionOptions`); a server
+        that does not offer sessions makes the worker fail the task saying so.
+        """
         return ActivityCommand(
             activity_type,
             args,
@@ -183,6 +190,7 @@ class WorkflowContext:
             schedule_to_start_timeout=schedule_to_start_timeout,
             schedule_to_close_timeout=schedule_to_close_timeout,
             heartbeat_timeout=heartbeat_timeout,
+            worker_session=worker_session,
         )
 
     @overload
@@ -196,6 +204,7 @@ class WorkflowContext:
         schedule_to_start_timeout: float | None = ...,
         schedule_to_close_timeout: float | None = ...,
         heartbeat_timeout: float | None = ...,
+        worker_session: WorkerSessionOptions | None = ...,
     ) -> ActivityStub[P, R]: ...
     @overload
     def activity(
@@ -208,6 +217,7 @@ class WorkflowContext:
         schedule_to_start_timeout: float | None = ...,
         schedule_to_close_timeout: float | None = ...,
         heartbeat_timeout: float | None = ...,
+        worker_session: WorkerSessionOptions | None = ...,
     ) -> ActivityStub[P, R]: ...
     def activity(self, fn: Callable[..., Any], **options: Any) -> ActivityStub[Any, Any]:
         """A typed stub for an `@activity.defn` function: ``yield from ctx.activity(greet)("Ada")``."""
@@ -289,6 +299,15 @@ class WorkflowContext:
     def upsert_search_attributes(self, attributes: Mapping[str, Any]) -> UpsertSearchAttributesCommand:
         """Merge search attributes; a ``None`` value deletes the key."""
         return UpsertSearchAttributesCommand(attributes)
+
+    def upsert_memo(self, entries: Mapping[str, Any]) -> UpsertMemoCommand:
+        """Merge entries into the run's memo (``None`` deletes a key): ``yield ctx.upsert_memo({...})``.
+
+        The memo is recorded in history, shown by describe and list, and inherited by
+        continue-as-new. A seed-era server does not know the command: the worker fails the task
+        saying so.
+        """
+        return UpsertMemoCommand(entries)
 
     def continue_as_new(
         self, *args: Any, workflow_type: str | None = None, task_queue: str | None = None

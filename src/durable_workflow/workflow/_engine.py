@@ -13,6 +13,7 @@ commands; steps already recorded (resolved or not) are never emitted again.
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import math
 import types
@@ -40,13 +41,27 @@ from durable_workflow.workflow._convert import decode_args, from_json_compatible
 from durable_workflow.workflow._definition import WorkflowDefinition
 from durable_workflow.workflow._diagnostics import matches, nondeterminism, yield_site
 from durable_workflow.workflow._failures import activity_failure, child_failure, fail_workflow_command
-from durable_workflow.workflow._history import Step, StepTable, classify, event_time, event_type, payload_of
+from durable_workflow.workflow._history import (
+    INSTANT_KINDS,
+    Step,
+    StepTable,
+    classify,
+    event_time,
+    event_type,
+    payload_of,
+)
 
 __all__ = ["CacheMismatch", "WorkflowInstance"]
 
 logger = logging.getLogger("durable_workflow.workflow.replay")
 
 _BLOCKING = (ActivityCommand, TimerCommand, ChildWorkflowCommand)
+#: Stands in for the events of a step the code has passed (see `WorkflowInstance.compact`).
+_PASSED: Mapping[str, Any] = types.MappingProxyType({})
+#: Estimated bytes a compacted step still costs (its Step record and index entries), and an
+#: instance without steps (the workflow object, its generator frame, the context).
+STEP_BYTES = 160
+INSTANCE_BYTES = 2048
 
 
 class CacheMismatch(ReplayError):
@@ -102,6 +117,9 @@ class WorkflowInstance:
         self.terminal: dict[str, Any] | None = None
         self.events_applied = 0
         self.last_event_key: tuple[Any, ...] | None = None
+        #: The highest history ``sequence`` applied (0 before any event).
+        self.last_sequence = 0
+        self._compacted = 0
         #: Work done (events walked + generator resumptions), for the linear-cost tests.
         self.ops = 0
         self._arguments = list(arguments)
@@ -139,6 +157,9 @@ class WorkflowInstance:
             self.ops += 1
             self.events_applied += 1
             self.last_event_key = event_key(event)
+            sequence = event.get("sequence")
+            if isinstance(sequence, int) and sequence > self.last_sequence:
+                self.last_sequence = sequence
             stamp = event_time(event)
             if stamp is not None and stamp > self.ctx._now:
                 self.ctx._now = stamp
@@ -151,6 +172,29 @@ class WorkflowInstance:
         """The wire commands produced since the last call (terminal command last)."""
         out, self.new_commands = self.new_commands, []
         return out
+
+    def compact(self) -> int:
+        """Drop the events of steps the code has passed; return the estimated bytes retained.
+
+        A passed step keeps what later checks read (kind, sequence, details, whether it is
+        resolved) but no longer its events, so a cached instance does not pin its history.
+        """
+        live = set(self._waiting.indices) if self._waiting is not None else set()
+        steps = self.table.steps
+        while self._compacted < min(len(steps), len(self.yielded)):
+            step = steps[self._compacted]
+            if step.index in live or (step.resolution is None and step.kind != "wait"):
+                break
+            step.first_event = _PASSED
+            if step.resolution is not None:
+                step.resolution = _PASSED
+            self._compacted += 1
+        pinned: list[Mapping[str, Any] | None] = list(self.table.accepted_updates.values())
+        for step in steps[self._compacted :]:
+            pinned.extend((step.first_event, step.resolution))
+        size = INSTANCE_BYTES + STEP_BYTES * len(steps)
+        size += sum(_event_bytes(e) for e in pinned if e is not None and e is not _PASSED)
+        return size
 
     def close(self) -> None:
         gen, self._gen = self._gen, None
@@ -397,7 +441,7 @@ class WorkflowInstance:
         if c.kind is None or c.role not in ("completed", "failed", "timed_out"):
             return
         step = self.table.lookup(c.kind, event)
-        if step is None or step.kind in ("side_effect", "version", "upsert"):
+        if step is None or step.kind in INSTANT_KINDS:
             return
         if step.resolution is None:
             step.resolution, step.resolution_role = event, c.role
@@ -600,6 +644,10 @@ def _side_effect_value(cmd: SideEffectCommand[Any]) -> Any:
 
 def _check_bind(fn: Any, args: list[Any]) -> None:
     inspect.signature(fn).bind(None, *args)
+
+
+def _event_bytes(event: Mapping[str, Any]) -> int:
+    return len(json.dumps(event, default=str, separators=(",", ":")))
 
 
 def event_key(event: Mapping[str, Any]) -> tuple[Any, ...]:

@@ -26,6 +26,8 @@ _CHILD_FAILED = {
     "ChildRunCancelled": "cancelled",
     "ChildRunTerminated": "terminated",
 }
+#: Steps recorded by one event, with nothing to wait for.
+INSTANT_KINDS = frozenset({"side_effect", "version", "upsert", "memo"})
 _INTERNAL_TIMERS = frozenset({"condition_timeout", "signal_timeout"})
 #: Payload keys that identify a step when an event carries no sequence.
 _ID_KEYS = {
@@ -113,6 +115,8 @@ def classify(event: Mapping[str, Any]) -> Classified:
         return Classified(simple[et], "completed")
     if et == "SearchAttributesUpserted":
         return Classified("upsert", "completed")
+    if et == "MemoUpserted":
+        return Classified("memo", "completed")
     if et == "ConditionWaitOpened":
         return Classified("wait", "open")
     if et == "ConditionWaitTimedOut":
@@ -157,6 +161,7 @@ class Step:
             "side_effect": "side effect",
             "version": "version marker",
             "upsert": "search attributes upsert",
+            "memo": "memo upsert",
             "wait": "condition wait",
         }
         return f"{names.get(self.kind, self.kind)}{extra}"
@@ -275,5 +280,5 @@ class StepTable:
             value = payload.get(key)
             if isinstance(value, str) and value:
                 self._by_id[(step.kind, value)] = step
-        if step.kind in ("side_effect", "version", "upsert"):
+        if step.kind in INSTANT_KINDS:
             step.resolution, step.resolution_role = event, "completed"

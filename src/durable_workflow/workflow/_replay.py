@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from durable_workflow.errors import PayloadError
+from durable_workflow.errors import PayloadError, ReplayError
 from durable_workflow.payloads import DataConverter
 from durable_workflow.payloads._framing import run_converter
 from durable_workflow.workflow._cache import WorkflowCache
@@ -20,7 +20,16 @@ from durable_workflow.workflow._failures import exception_class_name
 from durable_workflow.workflow._history import payload_of
 from durable_workflow.workflow._order import with_order_sequences
 
-__all__ = ["UnknownHandler", "handle_query", "handle_update", "replay_commands", "run_workflow_task"]
+__all__ = [
+    "UnknownHandler",
+    "handle_query",
+    "handle_update",
+    "is_complete",
+    "new_events",
+    "replay_commands",
+    "run_workflow_task",
+    "validate_update",
+]
 
 logger = logging.getLogger("durable_workflow.workflow.replay")
 
@@ -31,11 +40,30 @@ class UnknownHandler(LookupError):
     __module__ = "durable_workflow.workflow"
 
 
-def _can_extend(instance: WorkflowInstance, history: Sequence[Mapping[str, Any]]) -> bool:
-    applied = instance.events_applied
-    if applied == 0 or len(history) < applied or instance.done:
+def is_complete(history: Sequence[Mapping[str, Any]]) -> bool:
+    """Does ``history`` start at the beginning (rather than after a worker's retained point)?"""
+    if not history:
         return False
-    return event_key(history[applied - 1]) == instance.last_event_key
+    first = history[0].get("sequence")
+    return not isinstance(first, int) or first <= 1
+
+
+def new_events(
+    instance: WorkflowInstance, history: Sequence[Mapping[str, Any]]
+) -> Sequence[Mapping[str, Any]] | None:
+    """The events of ``history`` that ``instance`` has not applied; None if it does not continue it.
+
+    ``history`` is either the whole history (the instance must have applied a prefix of it) or
+    a suffix that starts right after the last event the instance applied (a warm sticky task).
+    """
+    applied = instance.events_applied
+    if applied == 0 or instance.done:
+        return None
+    if not is_complete(history):
+        return history if history[0].get("sequence") == instance.last_sequence + 1 else None
+    if len(history) < applied or event_key(history[applied - 1]) != instance.last_event_key:
+        return None
+    return history[applied:]
 
 
 def run_workflow_task(
@@ -51,17 +79,18 @@ def run_workflow_task(
 ) -> tuple[WorkflowInstance, list[dict[str, Any]]]:
     """Bring an instance up to date with ``history`` and return it with the new commands.
 
-    A cached instance whose applied events are a prefix of ``history`` only applies the rest;
-    any doubt (other prefix, mismatch, error) falls back to a full replay. The instance is taken
-    out of ``cache``: the caller owns the returned one and puts it back once the server recorded
-    its commands, or closes it.
+    A cached instance that ``history`` continues (see `new_events`) only applies the new
+    events; any doubt (other prefix, mismatch, error) falls back to a full replay, which needs
+    the whole history (a suffix without its cached instance raises `ReplayError`). The instance
+    is taken out of ``cache``: the caller owns the returned one and puts it back or closes it.
     """
     cached = cache.take(info.run_id) if cache is not None else None
     if cached is not None:
         assert cache is not None
-        if _can_extend(cached, history):
+        fresh = new_events(cached, history)
+        if fresh is not None:
             try:
-                cached.apply(history[cached.events_applied :])
+                cached.apply(fresh)
                 if reopen_waits:
                     cached.reopen_wait()
                 commands = cached.take_commands()
@@ -69,9 +98,14 @@ def run_workflow_task(
                 logger.debug("cached instance of run %s cannot resume (%r); replaying", info.run_id, exc)
             else:
                 cache.resumed += 1
+                cache.hit += 1
                 return cached, commands
         cache.replayed += 1
         cached.close()
+    if cache is not None and cache.enabled:
+        cache.miss += 1
+    if not is_complete(history) and history:
+        raise ReplayError("a history that starts after a retained point needs the cached instance")
     instance = WorkflowInstance(definition, info, arguments, converter=converter, payload_codec=payload_codec)
     instance.apply(history)
     if reopen_waits:
@@ -162,6 +196,31 @@ def handle_update(instance: WorkflowInstance, update_id: str) -> dict[str, Any]:
         message = f"update handler {name!r} called ctx.continue_as_new(); only run can"
         return _fail_update(update_id, message, RuntimeError(message))
     return {"type": "complete_update", "update_id": update_id, "result": envelope}
+
+
+def validate_update(instance: WorkflowInstance, name: str, arguments: Sequence[Any]) -> str | None:
+    """Run an update's validator on a replayed instance: None approves, a message rejects.
+
+    An update without a validator is approved; an unknown update, arguments that do not fit
+    the handler, a validator that raises or returns False are rejections.
+    """
+    handler = instance.definition.updates.get(name)
+    if handler is None:
+        return f"unknown update {name!r} for workflow {instance.definition.name!r}"
+    if instance.workflow is None or instance.done:
+        return "the workflow is not running"
+    try:
+        args = decode_args(handler.fn, list(arguments), skip=1, where=f"update {name!r}")
+        inspect.signature(handler.fn).bind(None, *args)
+    except (PayloadError, TypeError) as exc:
+        return f"update argument decode failed: {exc}"
+    if handler.validator is None:
+        return None
+    try:
+        verdict = handler.validator(instance.workflow, *args)
+    except Exception as exc:
+        return f"update validator failed: {exc}"
+    return f"update {name!r} rejected by its validator" if verdict is False else None
 
 
 def handle_query(instance: WorkflowInstance, name: str, arguments: Sequence[Any]) -> Any:

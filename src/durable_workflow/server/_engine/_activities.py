@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._model import ActivityExecution, Run, Worker
+from durable_workflow.server._engine._sessions import parse_options
 from durable_workflow.server._ids import iso, iso_offset, new_id
 from durable_workflow.server._payload import CODEC, PayloadInvalid, encode_value, envelope, is_envelope
 
@@ -34,9 +36,10 @@ class ActivityTasks:
             and a.available_at <= now
             and (not types or a.activity_type in types)
         ]
-        if not ready:
+        ready.sort(key=lambda a: (a.available_at, a.created_order))
+        act = next((a for a in ready if self._session_admits(worker, a)), None)
+        if act is None:
             return None
-        act = min(ready, key=lambda a: (a.available_at, a.created_order))
         act.attempt_count += 1
         act.attempt_id = new_id()
         act.attempts[act.attempt_id] = {
@@ -62,6 +65,36 @@ class ActivityTasks:
             },
         )
         return self._activity_task_body(act, run)
+
+    def _session_admits(self, worker: Worker, act: ActivityExecution) -> bool:
+        """Can ``worker`` run this activity? In-session ones only on the session's holder."""
+        if act.worker_session is None:
+            return True
+        options = parse_options(act.worker_session)
+        try:
+            _, session = self.engine.session_book.acquire(worker, options, explicit=False)
+        except EngineError:
+            return False
+        running = {
+            eid
+            for eid in session.active_activities
+            if (other := self.engine.activities.get(eid)) is not None and other.task_status == "leased"
+        }
+        session.active_activities = running
+        if len(running) >= session.options.max_concurrent_activities:
+            return False
+        running.add(act.execution_id)
+        return True
+
+    def _session_affinity(self, act: ActivityExecution) -> dict[str, Any] | None:
+        if act.worker_session is None:
+            return None
+        session = self.engine.session_book.get(act.namespace, act.worker_session["session_id"])
+        if session is None:
+            return dict(act.worker_session)
+        snap = session.snapshot()
+        keys = ("status", "lease_owner", "lease_expires_at", "ttl_expires_at")
+        return {**act.worker_session, **{k: snap[k] for k in keys}}
 
     def _act_ids(self, act: ActivityExecution) -> dict[str, Any]:
         return {
@@ -94,6 +127,7 @@ class ActivityTasks:
             "lease_owner": act.lease_owner,
             "lease_expires_at": iso(act.lease_expires_at),
             "deadlines": {k: v for k, v in deadlines.items() if v is not None} or None,
+            "worker_session": self._session_affinity(act),
         }
         return {k: v for k, v in body.items() if v is not None}
 
@@ -344,6 +378,9 @@ class ActivityTasks:
             }
         act.lease_expires_at = now + self.engine.config.activity_lease_seconds
         act.last_heartbeat_at = now
+        if act.worker_session is not None and isinstance(owner := body.get("lease_owner"), str):
+            with contextlib.suppress(EngineError):  # the session lapsed: the attempt lease still rules
+                self.engine.session_book.renew(act.namespace, owner, act.worker_session["session_id"], None)
         if act.heartbeat_timeout:
             act.heartbeat_deadline = now + act.heartbeat_timeout
         self.engine.save(act)

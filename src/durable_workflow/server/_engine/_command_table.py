@@ -10,7 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["ADVERTISED", "BLOCKING", "COMMANDS", "KNOWN", "TERMINAL_COMMANDS", "CommandKind", "CommandSpec"]
+__all__ = [
+    "ADVERTISED",
+    "BLOCKING",
+    "COMMANDS",
+    "CURRENT_EXTRA",
+    "CURRENT_ONLY",
+    "KNOWN",
+    "TERMINAL_COMMANDS",
+    "CommandKind",
+    "CommandSpec",
+]
 
 CommandKind = Literal[
     "complete_workflow",
@@ -25,6 +35,7 @@ CommandKind = Literal[
     "record_version_marker",
     "upsert_search_attributes",
     "open_condition_wait",
+    "upsert_memo",
 ]
 
 
@@ -36,6 +47,8 @@ class CommandSpec:
     terminal: bool = False
     blocking: bool = False
     advertised: bool = True
+    #: Only the current generation knows it: a seed-pinned server refuses it as unknown.
+    current_only: bool = False
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -52,8 +65,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("upsert_search_attributes"),
     # Accepted from SDKs that send it; the seed generation's discovery list does not name it.
     CommandSpec("open_condition_wait", advertised=False),
+    CommandSpec("upsert_memo", advertised=False, current_only=True),
 )
 KNOWN = frozenset(c.kind for c in COMMANDS)
 TERMINAL_COMMANDS = frozenset(c.kind for c in COMMANDS if c.terminal)
 BLOCKING = frozenset(c.kind for c in COMMANDS if c.blocking)
+CURRENT_ONLY = frozenset(c.kind for c in COMMANDS if c.current_only)
 ADVERTISED: tuple[str, ...] = tuple(c.kind for c in COMMANDS if c.advertised)
+#: What the current generation advertises besides `ADVERTISED`.
+CURRENT_EXTRA: tuple[str, ...] = tuple(c.kind for c in COMMANDS if not c.advertised)

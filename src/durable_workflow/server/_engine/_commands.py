@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from durable_workflow.server._engine._command_table import COMMANDS
 from durable_workflow.server._engine._errors import EngineError
 from durable_workflow.server._engine._model import ActivityExecution, Instance, Run, Timer, WorkflowTask
-from durable_workflow.server._engine._validate import TERMINAL_COMMANDS, payload_blob
+from durable_workflow.server._engine._validate import MEMO_LIMIT_BYTES, TERMINAL_COMMANDS, payload_blob
 from durable_workflow.server._ids import iso, new_id
 from durable_workflow.server._payload import CODEC, encode_value
 
@@ -191,6 +192,9 @@ class Commands:
             task_queue=cmd.get("queue") or run.task_queue,
             arguments_blob=arguments,
             retry_policy=dict(policy) if isinstance(policy, dict) else None,
+            worker_session=cmd.get("worker_session")
+            if self.engine.config.wire_generation != "seed"
+            else None,
             start_to_close_timeout=cmd.get("start_to_close_timeout"),
             schedule_to_start_timeout=cmd.get("schedule_to_start_timeout"),
             schedule_to_close_timeout=cmd.get("schedule_to_close_timeout"),
@@ -341,6 +345,34 @@ class Commands:
                 "sequence": self._seq(run),
                 "attributes": cmd["attributes"],
                 "merged": merged,
+            },
+            task_id=task.task_id,
+        )
+
+    def _cmd_upsert_memo(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
+        merged = dict(run.memo)
+        for key, value in cmd["decoded_entries"].items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        merged = {key: merged[key] for key in sorted(merged)}
+        if len(json.dumps(merged).encode()) > MEMO_LIMIT_BYTES:
+            raise EngineError(
+                "invalid",
+                "memo_too_large",
+                f"The merged memo must not be larger than {MEMO_LIMIT_BYTES} bytes.",
+                limit=MEMO_LIMIT_BYTES,
+            )
+        run.memo = merged
+        self.engine.append_event(
+            run,
+            "MemoUpserted",
+            {
+                "sequence": self._seq(run),
+                "entries": cmd["entries"],
+                # as the engine records it: the merged map in the run's payload envelope
+                "merged": {"codec": CODEC, "blob": encode_value(merged, self.engine.run_framing(run))},
             },
             task_id=task.task_id,
         )

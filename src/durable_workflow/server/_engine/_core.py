@@ -13,7 +13,7 @@ import contextlib
 import logging
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from durable_workflow.server._clock import Clock
@@ -33,6 +33,8 @@ from durable_workflow.server._engine._model import (
     from_doc,
     to_doc,
 )
+from durable_workflow.server._engine._sessions import SessionBook
+from durable_workflow.server._engine._sticky import StickyPolicy
 from durable_workflow.server._engine._working_set import (
     AliasIndex,
     Participant,
@@ -80,6 +82,7 @@ class EngineConfig:
     #: "current" serves both generations and advertises worker protocol 1.20; "seed" pins the
     #: server to the seed generation (worker protocol 1.0/1.1, the Avro generic wrapper).
     wire_generation: str = "current"
+    sticky: StickyPolicy = field(default_factory=StickyPolicy)
 
 
 class EngineBase:
@@ -102,6 +105,7 @@ class EngineBase:
         self._last_due_now = -math.inf
         self._order = 0
         self.query_tasks: dict[str, QueryTask] = {}
+        self.session_book = SessionBook(clock, self.live_worker)
         self.participants: list[Participant] = []
         """Other stores (schedules) whose writes join every unit of work's transaction."""
         self.closing = False
@@ -186,6 +190,13 @@ class EngineBase:
 
     def worker_fresh(self, worker: Worker) -> bool:
         return self.clock.now() - worker.last_heartbeat_at <= self.config.worker_stale_after_seconds
+
+    def live_worker(self, namespace: str, worker_id: str) -> Worker | None:
+        """The registration if it exists, is active and still heart-beats."""
+        worker = self.workers.get(f"{namespace}/{worker_id}")
+        return (
+            worker if worker is not None and worker.status == "active" and self.worker_fresh(worker) else None
+        )
 
     def _index_activity(self, act: ActivityExecution) -> None:
         for task_id in [*act.past_task_ids, act.task_id]:

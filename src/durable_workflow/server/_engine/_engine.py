@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from durable_workflow.server._clock import Clock
+from durable_workflow.server._engine import _sticky as sticky
 from durable_workflow.server._engine._activities import ActivityTasks
 from durable_workflow.server._engine._commands import Commands
 from durable_workflow.server._engine._control import Workflows
 from durable_workflow.server._engine._core import EngineConfig
+from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._interact import Messages
-from durable_workflow.server._engine._model import ActivityExecution, Run, Timer, WorkflowTask
+from durable_workflow.server._engine._model import ActivityExecution, Run, Timer, Worker, WorkflowTask
 from durable_workflow.server._engine._runs import RunsMixin
+from durable_workflow.server._engine._sessions import parse_options
+from durable_workflow.server._engine._validation import UpdateValidation
 from durable_workflow.server._engine._wftasks import WorkflowTasks
 from durable_workflow.server._engine._workers import Directory
 from durable_workflow.server._ids import iso
@@ -35,6 +39,7 @@ class Engine(RunsMixin):
         self.workflow_tasks = WorkflowTasks(self)
         self.activity_tasks = ActivityTasks(self)
         self.workflows = Workflows(self)
+        self.validation = UpdateValidation(self)
         self.messages = Messages(self, self.workflows)
 
     def release_worker(self, namespace: str, worker_id: str) -> int:
@@ -54,7 +59,9 @@ class Engine(RunsMixin):
         for task in self.live_items("workflow_task"):
             if task.status == "leased" and (task.lease_expires_at or 0) <= now:
                 self.workflow_tasks.expire_workflow_task(task)
-            elif task.status == "ready" and last < task.available_at <= now:
+            elif task.status == "ready" and (
+                last < task.available_at <= now or last < (self.sticky_hold_end(task) or 0) <= now
+            ):
                 self.notify(("wf", task.namespace, task.task_queue))
         for act in self.live_items("activity"):
             if not act.is_open:
@@ -77,6 +84,44 @@ class Engine(RunsMixin):
                 query.status, query.lease_owner = "ready", None
                 self.notify(("query", query.namespace, query.task_queue))
 
+    def sticky_hold_end(self, task: WorkflowTask) -> float | None:
+        """When a ready task stops being reserved for its run's sticky owner (pollers wake then)."""
+        run = self.runs.get(task.run_id)
+        return None if run is None else sticky.hold_ends_at(run, task, self.config.sticky)
+
+    # -- worker sessions (see _sessions.py) -----------------------------------------------------
+
+    def _session_worker(self, namespace: str, body: dict[str, Any]) -> Worker:
+        worker_id = body.get("worker_id")
+        if not isinstance(worker_id, str) or not worker_id:
+            raise invalid({"worker_id": ["The worker id field is required."]})
+        worker = self.live_worker(namespace, worker_id)
+        if worker is None:
+            message = f"Worker [{worker_id}] is not registered."
+            raise EngineError("precondition", "worker_not_registered", message, admitted=False)
+        return worker
+
+    def create_session(self, namespace: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        worker = self._session_worker(namespace, body)
+        outcome, session = self.session_book.acquire(worker, parse_options(body), explicit=True)
+        status = 201 if outcome == "created" else 200
+        return status, _session_answer(outcome, session.snapshot(), status)
+
+    def heartbeat_session(self, namespace: str, session_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        worker = self._session_worker(namespace, body)
+        lease = body.get("lease_seconds")
+        if lease is not None and (not isinstance(lease, int) or isinstance(lease, bool) or lease < 1):
+            raise invalid({"lease_seconds": ["The lease seconds must be an integer of at least 1."]})
+        session = self.session_book.renew(namespace, worker.worker_id, session_id, lease)
+        return _session_answer("heartbeat_recorded", session.snapshot(), 200)
+
+    def close_session(self, namespace: str, session_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        worker_id = body.get("worker_id")
+        if not isinstance(worker_id, str) or not worker_id:
+            raise invalid({"worker_id": ["The worker id field is required."]})
+        outcome, session = self.session_book.close(namespace, worker_id, session_id)
+        return _session_answer(outcome, session.snapshot(), 200)
+
     def next_due(self, now: float) -> float | None:
         times = [
             self.item_due(obj, now)
@@ -96,7 +141,10 @@ class Engine(RunsMixin):
         if isinstance(obj, WorkflowTask):
             if obj.status == "leased":
                 return obj.lease_expires_at
-            return obj.available_at if obj.status == "ready" and obj.available_at > now else None
+            if obj.status != "ready":
+                return None
+            hold = self.sticky_hold_end(obj)
+            return _earliest(tuple(t for t in (obj.available_at, hold) if t is not None and t > now))
         if isinstance(obj, ActivityExecution):
             return _earliest(self._activity_due_times(obj, now)) if obj.is_open else None
         if isinstance(obj, Timer):
@@ -135,6 +183,10 @@ class Engine(RunsMixin):
                 self.request_wake(run, "condition_timeout")
             return
         self.resolve_step(run, timer.sequence, "TimerFired", payload)
+
+
+def _session_answer(outcome: str, snapshot: dict[str, Any], status: int) -> dict[str, Any]:
+    return {"admitted": True, "outcome": outcome, "session": snapshot, "status": status, "reason": None}
 
 
 def _earliest(times: tuple[float | None, ...]) -> float | None:

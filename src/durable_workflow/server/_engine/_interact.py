@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from durable_workflow.server._engine._control import Workflows
@@ -18,7 +19,22 @@ from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob,
 if TYPE_CHECKING:
     from durable_workflow.server._engine._engine import Engine
 
-__all__ = ["Messages"]
+__all__ = ["Messages", "UpdateRequest"]
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """A parsed update request (``earlier``: the update a retried ``request_id`` already made)."""
+
+    namespace: str
+    workflow_id: str
+    run_id: str
+    name: str
+    blob: str | None
+    request_id: str | None
+    wait_for: str
+    timeout: float
+    earlier: Update | None
 
 
 class Messages:
@@ -33,21 +49,35 @@ class Messages:
     async def update_workflow(
         self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
     ) -> tuple[str, dict[str, Any]]:
-        """Accept an update and optionally wait for it; returns (update status, response body)."""
+        """Accept an update and optionally wait for it; returns (update status, response body).
+
+        Where the server validates synchronously, the update is only accepted once a worker's
+        validator approved it (the validation component, `_validation.py`).
+        """
+        validation = self.engine.validation
         async with self.engine.op():
-            update, wait_for, timeout = self._accept_update(namespace, workflow_id, name, body)
-            event = self.engine.waiter(("update", update.update_id))
-        if wait_for == "completed" and update.status == "accepted":
+            request = self._parse_update(namespace, workflow_id, name, body)
+            check = None if request.earlier is not None else validation.begin(request)
+            validated = self.engine.waiter(("validated", id(check))) if check is not None else None
+        if validated is not None:
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(event.wait(), timeout)
+                await asyncio.wait_for(validated.wait(), request.timeout)
+        async with self.engine.op():
+            if check is not None:
+                validation.settle(check)
+            update = request.earlier or self._record_acceptance(request)
+            event = self.engine.waiter(("update", update.update_id))
+        if request.wait_for == "completed" and update.status == "accepted":
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(event.wait(), request.timeout)
         async with self.engine.reading():
             update = self.engine.updates.get(update.update_id, update)
-            timed_out = wait_for == "completed" and update.status == "accepted"
-            return update.status, self.update_body(update, wait_for, timeout, timed_out)
+            timed_out = request.wait_for == "completed" and update.status == "accepted"
+            return update.status, self.update_body(update, request.wait_for, request.timeout, timed_out)
 
-    def _accept_update(
+    def _parse_update(
         self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
-    ) -> tuple[Update, str, float]:
+    ) -> UpdateRequest:
         check_operation_name(name, "update_name")
         f = Fields(body)
         if "wait_policy" in body:
@@ -64,19 +94,23 @@ class Messages:
         f.done()
         run = self.workflows.open_run(namespace, workflow_id, "update")
         earlier = self.engine.updates.get(run.update_requests.get(request_id or "", ""))
-        if earlier is not None:
-            return earlier, wait_for, float(timeout or self.engine.config.update_wait_timeout_seconds)
-        now = self.engine.clock.now()
+        seconds = float(timeout or self.engine.config.update_wait_timeout_seconds)
+        return UpdateRequest(
+            namespace, workflow_id, run.run_id, name, blob, request_id, wait_for, seconds, earlier
+        )
+
+    def _record_acceptance(self, request: UpdateRequest) -> Update:
+        run = self.workflows.open_run(request.namespace, request.workflow_id, "update")
         update = Update(
             update_id=new_id(),
-            namespace=namespace,
-            workflow_id=workflow_id,
+            namespace=request.namespace,
+            workflow_id=request.workflow_id,
             run_id=run.run_id,
-            update_name=name,
-            arguments_blob=blob,
+            update_name=request.name,
+            arguments_blob=request.blob,
             command_id=new_id(),
-            request_id=request_id,
-            accepted_at=now,
+            request_id=request.request_id,
+            accepted_at=self.engine.clock.now(),
         )
         self.engine.save(update)
         self.engine.append_event(
@@ -87,19 +121,19 @@ class Messages:
                 "update_id": update.update_id,
                 "workflow_instance_id": run.workflow_id,
                 "workflow_run_id": run.run_id,
-                "update_name": name,
-                "arguments": blob,
+                "update_name": request.name,
+                "arguments": request.blob,
                 "payload_codec": CODEC,
                 "ordering_state": "ready",
             },
             command_id=update.command_id,
         )
         run.queued_updates.append(update.update_id)
-        if request_id:
-            run.update_requests[request_id] = update.update_id
+        if request.request_id:
+            run.update_requests[request.request_id] = update.update_id
         self.engine.save(run)
         self.engine.dispatch_next(run)
-        return update, wait_for, float(timeout or self.engine.config.update_wait_timeout_seconds)
+        return update
 
     def update_body(self, update: Update, wait_for: str, timeout: float, timed_out: bool) -> dict[str, Any]:
         outcome = {"completed": "update_completed", "failed": "update_failed"}.get(update.status)

@@ -132,6 +132,8 @@ class Worker(Doc):
     supported_activity_types: list[str] = field(default_factory=list)
     workflow_definition_fingerprints: dict[str, str] = field(default_factory=dict)
     capabilities: list[str] = field(default_factory=list)
+    #: workflow type -> update names with validators (``workflow_command_contracts``, 1.20).
+    update_validators: dict[str, list[str]] = field(default_factory=dict)
     max_concurrent_workflow_tasks: int = 100
     max_concurrent_activity_tasks: int = 100
     status: str = "active"
@@ -215,6 +217,11 @@ class Run(Doc):
     open_task_id: str | None = None
     failure: dict[str, Any] | None = None
     continued_to_run_id: str | None = None
+    # Sticky execution (routing metadata only, see _sticky.py): the owner, until when, and the
+    # last history sequence delivered to it (its retained point).
+    sticky_worker_id: str | None = None
+    sticky_until: float | None = None
+    sticky_sequence: int = 0
 
     @property
     def key(self) -> str:
@@ -242,6 +249,10 @@ class WorkflowTask(Doc):
     workflow_update_id: str | None = None
     repair_count: int = 0
     reason: str | None = None
+    #: cold_replay / forced_cold_replay / sticky_hit_expected, decided at claim time.
+    sticky_replay_mode: str | None = None
+    #: The highest history sequence this task's claim and pages delivered.
+    delivered_sequence: int = 0
 
     @property
     def key(self) -> str:
@@ -261,6 +272,8 @@ class ActivityExecution(Doc):
     task_queue: str
     arguments_blob: str | None
     retry_policy: dict[str, Any] | None = None
+    #: ``WorkerSessionOptions`` of an in-session activity (current generation), as sent.
+    worker_session: dict[str, Any] | None = None
     start_to_close_timeout: int | None = None
     schedule_to_start_timeout: int | None = None
     schedule_to_close_timeout: int | None = None

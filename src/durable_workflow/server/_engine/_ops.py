@@ -142,7 +142,21 @@ class EngineOps:
             return self.engine.activity_tasks
         if method.endswith("_workflow_task") or method == "workflow_task_history":
             return self.engine.workflow_tasks
+        if method.endswith("_validation_task"):
+            return self.engine.validation
         raise ValueError(f"no engine component handles {method!r}")
+
+    async def create_session(self, namespace: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        async with self.engine.op():
+            return self.engine.create_session(namespace, body)
+
+    async def session_operation(
+        self, method: str, namespace: str, session_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Heartbeat or close a worker session."""
+        async with self.engine.op():
+            out: dict[str, Any] = getattr(self.engine, method)(namespace, session_id, body)
+        return out
 
     # -- workflows -------------------------------------------------------------------------------
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from durable_workflow.server._engine._command_table import BLOCKING, KNOWN, TERMINAL_COMMANDS
+from durable_workflow.server._engine._command_table import BLOCKING, CURRENT_ONLY, KNOWN, TERMINAL_COMMANDS
 from durable_workflow.server._engine._errors import EngineError, invalid
-from durable_workflow.server._payload import CODEC, is_envelope
+from durable_workflow.server._engine._sessions import parse_options
+from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, is_envelope
 from durable_workflow.server._scalars import strict_int
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "retry_policy",
 ]
 
+MEMO_LIMIT_BYTES = 262_144
 MAX_SECONDS = 10 * 365 * 24 * 3600  # keeps deadlines representable as dates
 _ACTIVITY_TIMEOUTS = (
     "start_to_close_timeout",
@@ -127,6 +129,8 @@ def _check_one(check: _Checker, cmd: dict[str, Any]) -> None:
             check.integer(cmd, name, minimum=1)
         retry_policy(check, cmd)
         _timeout_order(check, cmd)
+        if cmd.get("worker_session") is not None:
+            _check_session(check, cmd)
     elif kind == "start_timer":
         check.integer(cmd, "delay_seconds", minimum=0, required=True)
     elif kind == "start_child_workflow":
@@ -161,12 +165,43 @@ def _check_one(check: _Checker, cmd: dict[str, Any]) -> None:
         attributes = cmd.get("attributes")
         if not isinstance(attributes, dict) or not attributes:
             check.add("attributes", f"The {check.prefix}attributes field must be a non-empty object.")
+    elif kind == "upsert_memo":
+        _check_memo(check, cmd)
     elif kind == "open_condition_wait":
         check.integer(cmd, "timeout_seconds", minimum=0)
         check.string(cmd, "condition_key")
         check.string(cmd, "condition_definition_fingerprint")
     if kind in ("complete_update", "fail_update"):
         check.string(cmd, "update_id", required=True)
+
+
+def _check_session(check: _Checker, cmd: dict[str, Any]) -> None:
+    try:
+        cmd["worker_session"] = parse_options(
+            cmd["worker_session"], f"{check.prefix}worker_session."
+        ).to_wire()
+    except EngineError as exc:
+        for name, messages in exc.details.get("errors", {}).items():
+            check.errors.setdefault(name, []).extend(messages)
+
+
+def _check_memo(check: _Checker, cmd: dict[str, Any]) -> None:
+    """``entries``: a {codec, blob} envelope of a non-empty string-keyed map (kept decoded)."""
+    check.payload(cmd, "entries", required=True)
+    blob = payload_blob(cmd.get("entries"))
+    if blob is None:
+        if cmd.get("entries") is not None:
+            check.add("entries", f"The {check.prefix}entries field must carry a blob.")
+        return
+    try:
+        entries = decode_blob(blob)
+    except PayloadInvalid as exc:
+        check.add("entries", f"The {check.prefix}entries payload cannot be decoded: {exc}")
+        return
+    if not isinstance(entries, dict) or not entries or not all(isinstance(k, str) for k in entries):
+        check.add("entries", f"The {check.prefix}entries payload must be a non-empty map of names to values.")
+        return
+    cmd["decoded_entries"] = entries
 
 
 def _timeout_order(check: _Checker, cmd: dict[str, Any]) -> None:
@@ -185,7 +220,7 @@ def _timeout_order(check: _Checker, cmd: dict[str, Any]) -> None:
         )
 
 
-def normalise_commands(commands: Any) -> list[dict[str, Any]]:
+def normalise_commands(commands: Any, *, seed: bool = False) -> list[dict[str, Any]]:
     """Validate a completion's command list; returns copies with integers normalised."""
     if not isinstance(commands, list) or not commands:
         raise invalid({"commands": ["The commands field is required and must be a non-empty list."]})
@@ -197,7 +232,7 @@ def normalise_commands(commands: Any) -> list[dict[str, Any]]:
             check.add("type", f"The commands.{i}.type field is required.")
             continue
         cmd = dict(raw)
-        if cmd["type"] not in KNOWN:
+        if cmd["type"] not in KNOWN or (seed and cmd["type"] in CURRENT_ONLY):
             check.add("type", f"The command type [{cmd['type']}] is not supported by the server yet.")
             continue
         _check_one(check, cmd)

@@ -6,6 +6,7 @@ import base64
 import binascii
 from typing import TYPE_CHECKING, Any
 
+from durable_workflow.server._engine import _sticky as sticky
 from durable_workflow.server._engine._errors import EngineError, RecordedRefusal, invalid
 from durable_workflow.server._engine._model import Run, Worker, WorkflowTask
 from durable_workflow.server._engine._validate import as_int, normalise_commands
@@ -118,6 +119,7 @@ class WorkflowTasks:
             if (run := get(t.run_id) or runs.get(t.run_id)) is not None
             and not run.is_terminal
             and (not types or run.workflow_type in types)
+            and not self.held_for_another(t, worker, now)
         ]
         if not candidates:
             return None
@@ -127,17 +129,33 @@ class WorkflowTasks:
         task.lease_expires_at = now + self.engine.config.workflow_task_lease_seconds
         task.attempt_count += 1
         task.poll_request_id = poll_request_id if isinstance(poll_request_id, str) else None
-        self.engine.save(task)
         run = self.engine.runs[task.run_id]
+        task.sticky_replay_mode = sticky.replay_mode(run, worker.worker_id, now)
+        self.engine.save(task)
         if run.status in ("pending", "waiting"):
             run.status = "running"
             self.engine.save(run)
         return self.workflow_task_body(task, page_size)
 
+    def held_for_another(self, task: WorkflowTask, worker: Worker, now: float) -> bool:
+        """Is this ready task still reserved for the run's sticky owner, a live other worker?"""
+        run = self.engine.runs[task.run_id]
+        ends = sticky.hold_ends_at(run, task, self.engine.config.sticky)
+        if ends is None or ends <= now or run.sticky_worker_id == worker.worker_id:
+            return False
+        owner = self.engine.live_worker(task.namespace, run.sticky_worker_id or "")
+        return sticky.owner_usable(owner, owner is not None)
+
     def workflow_task_body(self, task: WorkflowTask, page_size: int | None) -> dict[str, Any]:
         run = self.engine.runs[task.run_id]
-        events = self.engine.storage.events(run.run_id, 0, page_size)
+        warm = task.sticky_replay_mode == sticky.STICKY_HIT_EXPECTED and run.sticky_sequence > 0
+        after = run.sticky_sequence if warm else 0
+        events = self.engine.storage.events(run.run_id, after, page_size)
         has_more = page_size is not None and events and events[-1].sequence < run.last_sequence
+        delivered = events[-1].sequence if events else after
+        if delivered > task.delivered_sequence:
+            task.delivered_sequence = delivered
+            self.engine.save(task)
         body: dict[str, Any] = {
             "task_id": task.task_id,
             "workflow_id": run.workflow_id,
@@ -161,6 +179,10 @@ class WorkflowTasks:
         for name in _RESUME_FIELDS:
             body.setdefault(name, None)
         body["workflow_wait_kind"] = "update" if task.workflow_update_id else run.wake_reason
+        if self.engine.config.wire_generation != "seed":
+            body["sticky_replay_mode"] = task.sticky_replay_mode or sticky.COLD_REPLAY
+            body["sticky_worker_id"] = run.sticky_worker_id
+            body["sticky_until"] = iso(run.sticky_until) if run.sticky_until is not None else None
         return body
 
     # -- fencing -----------------------------------------------------------------------------
@@ -235,6 +257,10 @@ class WorkflowTasks:
         task.available_at = self.engine.clock.now()
         task.repair_count += 1
         self.engine.save(task)
+        run = self.engine.runs.get(task.run_id)
+        if run is not None and run.sticky_worker_id is not None:
+            sticky.clear(run)  # the owner lost its lease: whoever claims next replays cold
+            self.engine.save(run)
         self.engine.notify(("wf", task.namespace, task.task_queue))
 
     # -- follow-ups --------------------------------------------------------------------------
@@ -249,6 +275,9 @@ class WorkflowTasks:
         task, run = self.guard_workflow_task(namespace, task_id, owner, attempt)
         events = self.engine.storage.events(run.run_id, after, min(max(size, 1), HISTORY_PAGE_MAX))
         more = bool(events) and events[-1].sequence < run.last_sequence
+        if events and events[-1].sequence > task.delivered_sequence:
+            task.delivered_sequence = events[-1].sequence
+            self.engine.save(task)
         return {
             "task_id": task_id,
             "workflow_task_attempt": task.attempt_count,
@@ -275,7 +304,7 @@ class WorkflowTasks:
 
     def complete_workflow_task(self, namespace: str, task_id: str, body: dict[str, Any]) -> dict[str, Any]:
         owner, attempt = _fence_fields(body)
-        commands = normalise_commands(body.get("commands"))
+        commands = normalise_commands(body.get("commands"), seed=self.engine.config.wire_generation == "seed")
         task, run = self.guard_workflow_task(namespace, task_id, owner, attempt)
         if self.run_deadline_passed(run):
             self.time_out_run(run)
@@ -293,6 +322,7 @@ class WorkflowTasks:
         run.task_failures = 0
         run.last_progress_at = self.engine.clock.now()
         self.engine.commands.apply_commands(run, task, commands)
+        self.adopt_sticky_claim(run, task, body.get("sticky_cache"))
         if not run.is_terminal:
             if task.workflow_update_id is None and run.batch:
                 run.wake_pending = False
@@ -311,6 +341,13 @@ class WorkflowTasks:
             "reason": None,
         }
 
+    def adopt_sticky_claim(self, run: Run, task: WorkflowTask, claim: Any) -> None:
+        if self.engine.config.wire_generation == "seed":
+            return
+        owner = self.engine.workers.get(f"{run.namespace}/{task.lease_owner}")
+        sticky.record_claim(run, task, claim, owner, self.engine.clock.now(), self.engine.config.sticky)
+        self.engine.save(run)
+
     def fail_workflow_task(self, namespace: str, task_id: str, body: dict[str, Any]) -> dict[str, Any]:
         owner, attempt = _fence_fields(body)
         failure = body.get("failure")
@@ -319,6 +356,7 @@ class WorkflowTasks:
         task, run = self.guard_workflow_task(namespace, task_id, owner, attempt)
         self.engine.close_task(task, "failed")
         task.reason = failure["message"]
+        sticky.clear(run)
         run.task_failures += 1
         delay = min(
             self.engine.config.workflow_task_retry_max_seconds,

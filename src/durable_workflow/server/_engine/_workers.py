@@ -29,6 +29,18 @@ SYSTEM_ATTRIBUTES = {
 ATTRIBUTE_TYPES = ("keyword", "text", "int", "double", "bool", "datetime", "keyword_list")
 
 
+def _validators(contracts: Any) -> dict[str, list[str]]:
+    """workflow type -> ``update_validators`` names, from ``workflow_command_contracts``."""
+    if not isinstance(contracts, dict):
+        return {}
+    found = {
+        name: _strings(contract.get("update_validators"))
+        for name, contract in contracts.items()
+        if isinstance(name, str) and isinstance(contract, dict)
+    }
+    return {name: names for name, names in found.items() if names}
+
+
 def _strings(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
@@ -68,6 +80,7 @@ class Directory:
             supported_activity_types=_strings(body.get("supported_activity_types")),
             workflow_definition_fingerprints=prints,
             capabilities=_strings(body.get("capabilities")),
+            update_validators=_validators(body.get("workflow_command_contracts")),
             max_concurrent_workflow_tasks=int(body.get("max_concurrent_workflow_tasks") or 100),
             max_concurrent_activity_tasks=int(body.get("max_concurrent_activity_tasks") or 100),
             last_heartbeat_at=now,
