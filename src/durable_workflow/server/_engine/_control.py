@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import re
@@ -10,14 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import (
-    WORKFLOW_ID,
     Fields,
-    args_blob,
-    check_memo_and_attributes,
-    check_operation_name,
     not_found_instance,
 )
 from durable_workflow.server._engine._model import Instance, Run, status_bucket
+from durable_workflow.server._engine._results import CommandOutcome, StartOutcome
 from durable_workflow.server._engine._wftasks import decode_page_token, encode_page_token
 from durable_workflow.server._ids import iso, iso_offset, new_id
 from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope
@@ -26,17 +24,10 @@ from durable_workflow.server._storage import EventRow
 
 if TYPE_CHECKING:
     from durable_workflow.server._engine._engine import Engine
+    from durable_workflow.server._protocol._requests import SignalRequest, StartRequest, StopRequest
 
 __all__ = ["Workflows", "status_bucket"]
 
-_REJECTED_START_FIELDS = (
-    "workflow_execution_timeout",
-    "workflow_run_timeout",
-    "workflow_task_timeout",
-    "retry_policy",
-    "idempotency_key",
-    "request_id",
-)
 MAX_QUERY_CHARS = 2048
 _PREDICATE = re.compile(r'^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[^\s]+)\s*$')
 
@@ -95,56 +86,35 @@ class Workflows:
 
     # -- start -------------------------------------------------------------------------------
 
-    def start_workflow(self, namespace: str, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """Start a workflow; returns (outcome, response fields)."""
-        f = Fields(body)
-        for name in _REJECTED_START_FIELDS:
-            if name in body:
-                f.add(name, f"The {name} field is not supported by this server.")
-        workflow_type = f.string("workflow_type", required=True)
-        workflow_id = f.string("workflow_id", max_len=128, pattern=WORKFLOW_ID) or new_id()
-        queue = f.string("task_queue") or "default"
-        business_key = f.string("business_key")
-        policy = (
-            f.choice(
-                "duplicate_policy",
-                ("fail", "use-existing"),
-                "The duplicate policy only supports fail or use-existing.",
-            )
-            or "fail"
-        )
-        execution_timeout = f.integer("execution_timeout_seconds")
-        run_timeout = f.integer("run_timeout_seconds")
-        memo, attrs = check_memo_and_attributes(f)
-        blob = args_blob(f, require_list=False, framing=self.engine.default_framing())
-        f.done()
-        assert workflow_type is not None
-        existing = self.engine.instances.get(workflow_id)
+    def start_workflow(self, namespace: str, req: StartRequest) -> StartOutcome:
+        """Start a workflow (or answer a duplicate start by its policy)."""
+        blob = req.input.encode(self.engine.default_framing())
+        existing = self.engine.instances.get(req.workflow_id)
         if existing is not None:
-            return self._duplicate_start(namespace, existing, workflow_type, policy)
+            return self._duplicate_start(namespace, existing, req.workflow_type, req.duplicate_policy)
         instance = Instance(
-            workflow_id=workflow_id,
+            workflow_id=req.workflow_id,
             namespace=namespace,
-            workflow_type=workflow_type,
+            workflow_type=req.workflow_type,
             created_at=self.engine.clock.now(),
         )
         run = self.engine.new_run(
             instance,
-            workflow_type,
-            queue,
+            req.workflow_type,
+            req.task_queue,
             blob,
             start_accepted={"outcome": "started_new"},
-            memo=memo or {},
-            search_attributes=attrs or {},
-            business_key=business_key,
-            execution_timeout_seconds=execution_timeout,
-            run_timeout_seconds=run_timeout,
+            memo=req.memo or {},
+            search_attributes=req.search_attributes or {},
+            business_key=req.business_key,
+            execution_timeout_seconds=req.execution_timeout_seconds,
+            run_timeout_seconds=req.run_timeout_seconds,
         )
-        return "started_new", self._start_body(run, "started_new")
+        return _started(run, "started_new")
 
     def _duplicate_start(
         self, namespace: str, instance: Instance, workflow_type: str, policy: str
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> StartOutcome:
         if instance.namespace != namespace:
             raise EngineError(
                 "conflict",
@@ -170,33 +140,21 @@ class Workflows:
         }
         if policy == "use-existing" and not run.is_terminal:
             self.engine.append_event(run, "StartAccepted", {**base, "outcome": "returned_existing_active"})
-            return "returned_existing_active", self._start_body(run, "returned_existing_active")
+            return _started(run, "returned_existing_active")
         if not run.is_terminal:
             self.engine.append_event(
                 run,
                 "StartRejected",
                 {**base, "outcome": "rejected_duplicate", "rejection_reason": "instance_already_started"},
             )
-            raise _refusal_after_record(run, self._start_body(run, "rejected_duplicate"))
+            raise _refusal_after_record(run, _rejected_start(run))
         raise EngineError(
             "conflict",
             "duplicate_not_allowed",
             f"Workflow [{run.workflow_id}] already exists.",
-            **self._start_body(run, "rejected_duplicate"),
+            **_rejected_start(run),
             rejection_reason="instance_already_started",
         )
-
-    def _start_body(self, run: Run, outcome: str) -> dict[str, Any]:
-        return {
-            "workflow_id": run.workflow_id,
-            "run_id": run.run_id,
-            "workflow_type": run.workflow_type,
-            "namespace": run.namespace,
-            "status": run.status,
-            "business_key": run.business_key,
-            "payload_codec": CODEC,
-            "outcome": outcome,
-        }
 
     # -- views -------------------------------------------------------------------------------
 
@@ -313,40 +271,14 @@ class Workflows:
 
     # -- commands ----------------------------------------------------------------------------
 
-    def _command_body(self, run: Run, outcome: str, **extra: Any) -> dict[str, Any]:
-        return {
-            "outcome": outcome,
-            "workflow_id": run.workflow_id,
-            "run_id": run.run_id,
-            "requested_run_id": None,
-            "resolved_run_id": run.run_id,
-            "command_id": new_id(),
-            "command_sequence": run.last_sequence,
-            "target_scope": "instance",
-            "workflow_type": run.workflow_type,
-            "command_status": "accepted",
-            "command_source": "control_plane",
-            "reason": None,
-            "rejection_reason": None,
-            "validation_errors": [],
-            **extra,
-        }
-
-    def signal_workflow(
-        self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        check_operation_name(name, "signal_name")
-        f = Fields(body)
-        blob = args_blob(f, framing=self.engine.framing_for(namespace, workflow_id))
-        request_id = f.string("request_id")
-        f.done()
+    def signal_workflow(self, namespace: str, workflow_id: str, req: SignalRequest) -> CommandOutcome:
+        blob = req.input.encode(self.engine.framing_for(namespace, workflow_id))
         run = self.open_run(namespace, workflow_id, "signal")
-        if request_id and request_id in run.signal_requests:
-            command_id = run.signal_requests[request_id]
-            return self._command_body(run, "signal_received", signal_name=name, command_id=command_id)
+        if req.request_id and req.request_id in run.signal_requests:
+            return _command(run, "signal_received", run.signal_requests[req.request_id], signal_name=req.name)
         command_id = new_id()
-        if request_id:
-            run.signal_requests[request_id] = command_id
+        if req.request_id:
+            run.signal_requests[req.request_id] = command_id
             self.engine.save(run)
         self.engine.append_event(
             run,
@@ -356,7 +288,7 @@ class Workflows:
                 "signal_id": new_id(),
                 "workflow_instance_id": run.workflow_id,
                 "workflow_run_id": run.run_id,
-                "signal_name": name,
+                "signal_name": req.name,
                 "signal_wait_id": None,
                 "arguments": blob,
                 "payload_codec": CODEC,
@@ -366,19 +298,14 @@ class Workflows:
         run.last_progress_at = self.engine.clock.now()
         if not run.batch:
             self.engine.request_wake(run, "signal")
-        return self._command_body(run, "signal_received", signal_name=name, command_id=command_id)
+        return _command(run, "signal_received", command_id, signal_name=req.name)
 
-    def stop_workflow(
-        self, namespace: str, workflow_id: str, body: dict[str, Any], *, kind: str
-    ) -> dict[str, Any]:
+    def stop_workflow(self, namespace: str, workflow_id: str, req: StopRequest) -> CommandOutcome:
         """Cancel (kind="cancel") or terminate the current run."""
-        f = Fields(body)
-        reason = f.string("reason", max_len=1000)
-        f.string("request_id")
-        f.done()
-        run = self.open_run(namespace, workflow_id, kind)
-        self.engine.terminate_run(run, reason, kind=kind)
-        return self._command_body(run, "cancelled" if kind == "cancel" else "terminated", reason=reason)
+        run = self.open_run(namespace, workflow_id, req.kind)
+        self.engine.terminate_run(run, req.reason, kind=req.kind)
+        outcome = "cancelled" if req.kind == "cancel" else "terminated"
+        return _command(run, outcome, new_id(), reason=req.reason)
 
     # -- history -----------------------------------------------------------------------------
 
@@ -452,6 +379,35 @@ class Workflows:
             "started_at": iso(run.started_at),
             "closed_at": iso(run.closed_at),
         }
+
+
+def _started(run: Run, outcome: str) -> StartOutcome:
+    return StartOutcome(
+        outcome=outcome,
+        workflow_id=run.workflow_id,
+        run_id=run.run_id,
+        workflow_type=run.workflow_type,
+        namespace=run.namespace,
+        status=run.status,
+        business_key=run.business_key,
+    )
+
+
+def _rejected_start(run: Run) -> dict[str, Any]:
+    """The fields of a refused duplicate start (the start answer's fields, outcome rejected_duplicate)."""
+    return {**dataclasses.asdict(_started(run, "rejected_duplicate")), "payload_codec": CODEC}
+
+
+def _command(run: Run, outcome: str, command_id: str, **extra: Any) -> CommandOutcome:
+    return CommandOutcome(
+        outcome=outcome,
+        workflow_id=run.workflow_id,
+        run_id=run.run_id,
+        command_id=command_id,
+        command_sequence=run.last_sequence,
+        workflow_type=run.workflow_type,
+        **extra,
+    )
 
 
 def _refusal_after_record(run: Run, body: dict[str, Any]) -> EngineError:

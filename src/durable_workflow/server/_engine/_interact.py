@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from durable_workflow.server._engine._control import Workflows
 from durable_workflow.server._engine._errors import EngineError, invalid
-from durable_workflow.server._engine._inputs import Fields, args_blob, check_operation_name
 from durable_workflow.server._engine._model import QueryTask, Update, Worker
+from durable_workflow.server._engine._results import QueryAnswer
 from durable_workflow.server._engine._validate import as_int
 from durable_workflow.server._engine._wftasks import worker_event
 from durable_workflow.server._ids import iso, new_id
@@ -17,6 +17,7 @@ from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob,
 
 if TYPE_CHECKING:
     from durable_workflow.server._engine._engine import Engine
+    from durable_workflow.server._protocol._requests import QueryRequest, UpdateRequest
 
 __all__ = ["Messages"]
 
@@ -31,11 +32,11 @@ class Messages:
     # -- updates -----------------------------------------------------------------------------
 
     async def update_workflow(
-        self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
+        self, namespace: str, workflow_id: str, req: UpdateRequest
     ) -> tuple[str, dict[str, Any]]:
         """Accept an update and optionally wait for it; returns (update status, response body)."""
         async with self.engine.op():
-            update, wait_for, timeout = self._accept_update(namespace, workflow_id, name, body)
+            update, wait_for, timeout = self._accept_update(namespace, workflow_id, req)
             event = self.engine.waiter(("update", update.update_id))
         if wait_for == "completed" and update.status == "accepted":
             with contextlib.suppress(asyncio.TimeoutError):
@@ -46,22 +47,10 @@ class Messages:
             return update.status, self.update_body(update, wait_for, timeout, timed_out)
 
     def _accept_update(
-        self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
+        self, namespace: str, workflow_id: str, req: UpdateRequest
     ) -> tuple[Update, str, float]:
-        check_operation_name(name, "update_name")
-        f = Fields(body)
-        if "wait_policy" in body:
-            f.add("wait_policy", "The wait_policy field is no longer supported. Use wait_for.")
-        wait_for = (
-            f.choice(
-                "wait_for", ("accepted", "completed"), "The wait for field must be accepted or completed."
-            )
-            or "accepted"
-        )
-        timeout = f.integer("wait_timeout_seconds", minimum=1)
-        request_id = f.string("request_id")
-        blob = args_blob(f, framing=self.engine.framing_for(namespace, workflow_id))
-        f.done()
+        name, wait_for, timeout, request_id = req.name, req.wait_for, req.wait_timeout_seconds, req.request_id
+        blob = req.input.encode(self.engine.framing_for(namespace, workflow_id))
         run = self.workflows.open_run(namespace, workflow_id, "update")
         earlier = self.engine.updates.get(run.update_requests.get(request_id or "", ""))
         if earlier is not None:
@@ -139,12 +128,11 @@ class Messages:
 
     # -- queries: control side ---------------------------------------------------------------
 
-    async def query_workflow(
-        self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
+    async def query_workflow(self, namespace: str, workflow_id: str, req: QueryRequest) -> QueryAnswer:
         """Route a query to a live worker and wait for its answer."""
+        name = req.name
         async with self.engine.op():
-            task = self._enqueue_query(namespace, workflow_id, name, body)
+            task = self._enqueue_query(namespace, workflow_id, req)
             event = self.engine.waiter(("query_done", task.query_task_id))
         timeout = self.engine.config.query_timeout_seconds or self.engine.config.long_poll_timeout
         with contextlib.suppress(asyncio.TimeoutError):
@@ -157,13 +145,7 @@ class Messages:
             "query_name": name,
         }
         if task.status == "completed":
-            return {
-                "success": True,
-                **base,
-                "result": task.result,
-                "result_envelope": task.result_envelope,
-                "reason": None,
-            }
+            return QueryAnswer(workflow_id, task.run_id, name, task.result, task.result_envelope)
         fail = {"success": False, **base, "result": None}
         if task.status == "failed":
             failure = task.failure or {}
@@ -172,11 +154,9 @@ class Messages:
             raise EngineError(kind, reason, str(failure.get("message") or "The query was rejected."), **fail)
         raise EngineError("timeout", "query_worker_timeout", "No worker answered the query in time.", **fail)
 
-    def _enqueue_query(self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]) -> QueryTask:
-        check_operation_name(name, "query_name")
-        f = Fields(body)
-        blob = args_blob(f, framing=self.engine.framing_for(namespace, workflow_id))
-        f.done()
+    def _enqueue_query(self, namespace: str, workflow_id: str, req: QueryRequest) -> QueryTask:
+        name = req.name
+        blob = req.input.encode(self.engine.framing_for(namespace, workflow_id))
         run = self.workflows.open_run(namespace, workflow_id, "query")
         workers = [
             w

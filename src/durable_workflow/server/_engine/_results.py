@@ -1,0 +1,50 @@
+"""What control-plane operations return: small frozen records the protocol layer renders.
+
+Each is a snapshot taken under the engine lock, so rendering after the lock is released never
+sees a later change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["CommandOutcome", "QueryAnswer", "StartOutcome"]
+
+
+@dataclass(frozen=True)
+class StartOutcome:
+    """A start request's answer: ``started_new``, ``returned_existing_active`` or ``rejected_duplicate``."""
+
+    outcome: str
+    workflow_id: str
+    run_id: str
+    workflow_type: str
+    namespace: str
+    status: str
+    business_key: str | None
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    """An accepted control-plane command (signal, cancel, terminate) on a run."""
+
+    outcome: str
+    workflow_id: str
+    run_id: str
+    command_id: str
+    command_sequence: int
+    workflow_type: str
+    reason: str | None = None
+    signal_name: str | None = None
+
+
+@dataclass(frozen=True)
+class QueryAnswer:
+    """A worker's answer to a query."""
+
+    workflow_id: str
+    run_id: str
+    query_name: str
+    result: Any
+    result_envelope: Any
