@@ -17,7 +17,10 @@ from durable_workflow.server._protocol import (
     parse_update,
     render_command,
     render_query,
+    render_run,
+    render_run_list,
     render_start,
+    render_workflow_list,
 )
 
 __all__ = ["routes"]
@@ -35,19 +38,22 @@ async def start(call: Call) -> tuple[int, dict[str, Any]]:
 
 
 async def list_workflows(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, await call.ops.list_workflows(call.namespace, call.query)
+    views, token = await call.ops.list_workflows(call.namespace, call.query)
+    return 200, render_workflow_list(views, token)
 
 
 async def describe(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, await call.ops.describe_workflow(call.namespace, call.params["workflow_id"])
+    return 200, render_run(await call.ops.describe_workflow(call.namespace, call.params["workflow_id"]))
 
 
 async def list_runs(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, await call.ops.list_runs(call.namespace, call.params["workflow_id"])
+    workflow_id = call.params["workflow_id"]
+    return 200, render_run_list(workflow_id, await call.ops.list_runs(call.namespace, workflow_id))
 
 
 async def describe_run(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, await call.ops.describe_run(call.namespace, call.params["workflow_id"], call.params["run_id"])
+    p = call.params
+    return 200, render_run(await call.ops.describe_run(call.namespace, p["workflow_id"], p["run_id"]))
 
 
 async def history(call: Call) -> tuple[int, dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import dataclasses
 import hashlib
 import json
@@ -15,10 +16,10 @@ from durable_workflow.server._engine._inputs import (
     not_found_instance,
 )
 from durable_workflow.server._engine._model import Instance, Run, status_bucket
-from durable_workflow.server._engine._results import CommandOutcome, StartOutcome
+from durable_workflow.server._engine._results import CommandOutcome, RunView, StartOutcome
 from durable_workflow.server._engine._wftasks import decode_page_token, encode_page_token
-from durable_workflow.server._ids import iso, iso_offset, new_id
-from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope
+from durable_workflow.server._ids import iso, new_id
+from durable_workflow.server._payload import CODEC
 from durable_workflow.server._scalars import digits
 from durable_workflow.server._storage import EventRow
 
@@ -30,13 +31,6 @@ __all__ = ["Workflows", "status_bucket"]
 
 MAX_QUERY_CHARS = 2048
 _PREDICATE = re.compile(r'^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[^\s]+)\s*$')
-
-
-def _decoded(blob: str | None) -> Any:
-    try:
-        return decode_blob(blob)
-    except PayloadInvalid:
-        return None
 
 
 class Workflows:
@@ -158,58 +152,12 @@ class Workflows:
 
     # -- views -------------------------------------------------------------------------------
 
-    def run_summary(self, run: Run) -> dict[str, Any]:
+    def run_view(self, run: Run) -> RunView:
+        """A snapshot of ``run`` with its place among its instance's runs."""
         instance = self.engine.instances[run.workflow_id]
-        return {
-            "workflow_id": run.workflow_id,
-            "run_id": run.run_id,
-            "namespace": run.namespace,
-            "workflow_type": run.workflow_type,
-            "business_key": run.business_key,
-            "status": run.status,
-            "status_bucket": status_bucket(run.status),
-            "is_terminal": run.is_terminal,
-            "closed_reason": run.closed_reason,
-            "task_queue": run.task_queue,
-            "run_number": run.run_number,
-            "run_count": len(instance.run_ids),
-            "is_current_run": instance.current_run_id == run.run_id,
-            "compatibility": None,
-            "payload_codec": CODEC,
-            "memo": run.memo,
-            "search_attributes": run.search_attributes,
-            "started_at": iso(run.started_at),
-            "closed_at": iso(run.closed_at),
-            "last_progress_at": iso_offset(run.last_progress_at),
-            "wait_kind": run.wait_kind,
-            "wait_reason": run.wait_reason,
-        }
+        return RunView(copy.copy(run), len(instance.run_ids), instance.current_run_id == run.run_id)
 
-    def describe_run(self, run: Run) -> dict[str, Any]:
-        open_ = not run.is_terminal
-        return {
-            **self.run_summary(run),
-            "execution_timeout_seconds": run.execution_timeout_seconds,
-            "run_timeout_seconds": run.run_timeout_seconds,
-            "execution_deadline_at": iso_offset(run.execution_deadline_at),
-            "run_deadline_at": iso_offset(run.run_deadline_at),
-            "input": _decoded(run.input_blob),
-            "output": _decoded(run.output_blob),
-            "input_envelope": envelope(run.input_blob),
-            "output_envelope": envelope(run.output_blob),
-            "status_bucket": status_bucket(run.status),
-            "actions": {
-                "can_signal": open_,
-                "can_query": False,
-                "can_update": False,
-                "can_cancel": open_,
-                "can_terminate": open_,
-                "can_repair": open_,
-                "can_archive": not open_,
-            },
-        }
-
-    def list_workflows(self, namespace: str, params: dict[str, Any]) -> dict[str, Any]:
+    def list_workflows(self, namespace: str, params: dict[str, Any]) -> tuple[list[RunView], str | None]:
         f = Fields(params)
         status = f.choice(
             "status",
@@ -230,11 +178,7 @@ class Workflows:
             page, more = self._matching_page(namespace, workflow_type, status, query, offset, size)
         token = base64.b64encode(str(offset + size).encode()).decode() if more else None
         self.engine.instances.get_many([r.workflow_id for r in page])  # one query instead of one per row
-        return {
-            "workflows": [self.run_summary(r) for r in page],
-            "workflow_count": len(page),
-            "next_page_token": token,
-        }
+        return [self.run_view(r) for r in page], token
 
     def _matching_page(
         self,
@@ -261,13 +205,9 @@ class Workflows:
                 page.append(run)
         return page, more
 
-    def list_runs(self, namespace: str, workflow_id: str) -> dict[str, Any]:
+    def list_runs(self, namespace: str, workflow_id: str) -> list[RunView]:
         instance = self.instance(namespace, workflow_id)
-        return {
-            "workflow_id": workflow_id,
-            "run_count": len(instance.run_ids),
-            "runs": [self.describe_run(self.engine.runs[r]) for r in instance.run_ids],
-        }
+        return [self.run_view(self.engine.runs[r]) for r in instance.run_ids]
 
     # -- commands ----------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from durable_workflow.server._engine._engine import Engine
 from durable_workflow.server._engine._errors import EngineError
 from durable_workflow.server._engine._model import Namespace, SearchAttribute, Worker
-from durable_workflow.server._engine._results import CommandOutcome, QueryAnswer, StartOutcome
+from durable_workflow.server._engine._results import CommandOutcome, QueryAnswer, RunView, StartOutcome
 from durable_workflow.server._storage import EventRow
 
 if TYPE_CHECKING:
@@ -160,25 +160,26 @@ class EngineOps:
         async with self.engine.op():
             return self.engine.workflows.start_workflow(namespace, req)
 
-    async def list_workflows(self, namespace: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def list_workflows(
+        self, namespace: str, params: dict[str, Any]
+    ) -> tuple[list[RunView], str | None]:
+        """One page of a namespace's runs and the token of the next page."""
         async with self.engine.reading():
             return self.engine.workflows.list_workflows(namespace, params)
 
-    async def describe_workflow(self, namespace: str, workflow_id: str) -> dict[str, Any]:
+    async def describe_workflow(self, namespace: str, workflow_id: str) -> RunView:
         async with self.engine.reading():
-            return self.engine.workflows.describe_run(
-                self.engine.workflows.current_run(namespace, workflow_id)
-            )
+            workflows = self.engine.workflows
+            return workflows.run_view(workflows.current_run(namespace, workflow_id))
 
-    async def list_runs(self, namespace: str, workflow_id: str) -> dict[str, Any]:
+    async def list_runs(self, namespace: str, workflow_id: str) -> list[RunView]:
         async with self.engine.reading():
             return self.engine.workflows.list_runs(namespace, workflow_id)
 
-    async def describe_run(self, namespace: str, workflow_id: str, run_id: str) -> dict[str, Any]:
+    async def describe_run(self, namespace: str, workflow_id: str, run_id: str) -> RunView:
         async with self.engine.reading():
-            return self.engine.workflows.describe_run(
-                self.engine.workflows.run_of(namespace, workflow_id, run_id)
-            )
+            workflows = self.engine.workflows
+            return workflows.run_view(workflows.run_of(namespace, workflow_id, run_id))
 
     async def history(
         self, namespace: str, workflow_id: str, run_id: str, params: dict[str, Any], wait: bool

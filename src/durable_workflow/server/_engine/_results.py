@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CommandOutcome", "QueryAnswer", "StartOutcome"]
+from durable_workflow.server._engine._model import Run
+
+__all__ = ["CommandOutcome", "QueryAnswer", "RunView", "StartOutcome"]
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,12 @@ class QueryAnswer:
     query_name: str
     result: Any
     result_envelope: Any
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A run as the control plane shows it: a snapshot plus its place among its instance's runs."""
+
+    run: Run
+    run_count: int
+    is_current_run: bool

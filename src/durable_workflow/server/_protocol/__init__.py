@@ -25,7 +25,11 @@ from durable_workflow.server._protocol._render import (
 from durable_workflow.server._protocol._replies import (
     render_command as render_command,
     render_query as render_query,
+    render_run as render_run,
+    render_run_list as render_run_list,
+    render_run_summary as render_run_summary,
     render_start as render_start,
+    render_workflow_list as render_workflow_list,
 )
 from durable_workflow.server._protocol._requests import (
     QueryRequest as QueryRequest,
@@ -80,7 +84,11 @@ __all__ = [
     "render_command",
     "render_json",
     "render_query",
+    "render_run",
+    "render_run_list",
+    "render_run_summary",
     "render_start",
+    "render_workflow_list",
     "required_text",
     "strict_int",
     "text_problem",

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from durable_workflow.server._engine._results import CommandOutcome, QueryAnswer, StartOutcome
-from durable_workflow.server._payload import CODEC
+from durable_workflow.server._engine._model import status_bucket
+from durable_workflow.server._engine._results import CommandOutcome, QueryAnswer, RunView, StartOutcome
+from durable_workflow.server._ids import iso, iso_offset
+from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope
 
-__all__ = ["render_command", "render_query", "render_start"]
+__all__ = [
+    "render_command",
+    "render_query",
+    "render_run",
+    "render_run_list",
+    "render_run_summary",
+    "render_start",
+    "render_workflow_list",
+]
 
 
 def render_start(s: StartOutcome) -> dict[str, Any]:
@@ -56,3 +66,79 @@ def render_query(q: QueryAnswer) -> dict[str, Any]:
         "result_envelope": q.result_envelope,
         "reason": None,
     }
+
+
+def render_run_summary(view: RunView) -> dict[str, Any]:
+    """A run as lists show it."""
+    run = view.run
+    return {
+        "workflow_id": run.workflow_id,
+        "run_id": run.run_id,
+        "namespace": run.namespace,
+        "workflow_type": run.workflow_type,
+        "business_key": run.business_key,
+        "status": run.status,
+        "status_bucket": status_bucket(run.status),
+        "is_terminal": run.is_terminal,
+        "closed_reason": run.closed_reason,
+        "task_queue": run.task_queue,
+        "run_number": run.run_number,
+        "run_count": view.run_count,
+        "is_current_run": view.is_current_run,
+        "compatibility": None,
+        "payload_codec": CODEC,
+        "memo": run.memo,
+        "search_attributes": run.search_attributes,
+        "started_at": iso(run.started_at),
+        "closed_at": iso(run.closed_at),
+        "last_progress_at": iso_offset(run.last_progress_at),
+        "wait_kind": run.wait_kind,
+        "wait_reason": run.wait_reason,
+    }
+
+
+def render_run(view: RunView) -> dict[str, Any]:
+    """A run as describe shows it: the summary plus timeouts, payloads and allowed actions."""
+    run = view.run
+    open_ = not run.is_terminal
+    return {
+        **render_run_summary(view),
+        "execution_timeout_seconds": run.execution_timeout_seconds,
+        "run_timeout_seconds": run.run_timeout_seconds,
+        "execution_deadline_at": iso_offset(run.execution_deadline_at),
+        "run_deadline_at": iso_offset(run.run_deadline_at),
+        "input": _decoded(run.input_blob),
+        "output": _decoded(run.output_blob),
+        "input_envelope": envelope(run.input_blob),
+        "output_envelope": envelope(run.output_blob),
+        "status_bucket": status_bucket(run.status),
+        "actions": {
+            "can_signal": open_,
+            "can_query": False,
+            "can_update": False,
+            "can_cancel": open_,
+            "can_terminate": open_,
+            "can_repair": open_,
+            "can_archive": not open_,
+        },
+    }
+
+
+def render_workflow_list(views: list[RunView], token: str | None) -> dict[str, Any]:
+    return {
+        "workflows": [render_run_summary(v) for v in views],
+        "workflow_count": len(views),
+        "next_page_token": token,
+    }
+
+
+def render_run_list(workflow_id: str, views: list[RunView]) -> dict[str, Any]:
+    return {"workflow_id": workflow_id, "run_count": len(views), "runs": [render_run(v) for v in views]}
+
+
+def _decoded(blob: str | None) -> Any:
+    """A stored payload as JSON (None when no SDK could read it)."""
+    try:
+        return decode_blob(blob)
+    except PayloadInvalid:
+        return None
