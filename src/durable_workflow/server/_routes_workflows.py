@@ -20,6 +20,7 @@ from durable_workflow.server._protocol import (
     render_run,
     render_run_list,
     render_start,
+    render_update,
     render_workflow_list,
 )
 
@@ -91,8 +92,8 @@ async def query(call: Call) -> tuple[int, dict[str, Any]]:
 async def update(call: Call) -> tuple[int, dict[str, Any]]:
     p = call.params
     req = parse_update(p["name"], call.body)
-    status, body = await call.ops.update(call.namespace, p["workflow_id"], req)
-    return {"completed": 200, "failed": 422}.get(status, 202), body
+    outcome = await call.ops.update(call.namespace, p["workflow_id"], req)
+    return {"completed": 200, "failed": 422}.get(outcome.update.status, 202), render_update(outcome)
 
 
 def _stop(kind: str) -> Any:

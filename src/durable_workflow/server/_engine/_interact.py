@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 from typing import TYPE_CHECKING, Any
 
 from durable_workflow.server._engine._control import Workflows
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._model import QueryTask, Update, Worker
-from durable_workflow.server._engine._results import QueryAnswer
+from durable_workflow.server._engine._results import QueryAnswer, UpdateOutcome
 from durable_workflow.server._engine._validate import as_int
 from durable_workflow.server._engine._wftasks import worker_event
 from durable_workflow.server._ids import iso, new_id
-from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope, is_envelope
+from durable_workflow.server._payload import CODEC, envelope, is_envelope
 
 if TYPE_CHECKING:
     from durable_workflow.server._engine._engine import Engine
@@ -31,10 +32,8 @@ class Messages:
 
     # -- updates -----------------------------------------------------------------------------
 
-    async def update_workflow(
-        self, namespace: str, workflow_id: str, req: UpdateRequest
-    ) -> tuple[str, dict[str, Any]]:
-        """Accept an update and optionally wait for it; returns (update status, response body)."""
+    async def update_workflow(self, namespace: str, workflow_id: str, req: UpdateRequest) -> UpdateOutcome:
+        """Accept an update and optionally wait for it (``wait_for`` completed)."""
         async with self.engine.op():
             update, wait_for, timeout = self._accept_update(namespace, workflow_id, req)
             event = self.engine.waiter(("update", update.update_id))
@@ -44,7 +43,8 @@ class Messages:
         async with self.engine.reading():
             update = self.engine.updates.get(update.update_id, update)
             timed_out = wait_for == "completed" and update.status == "accepted"
-            return update.status, self.update_body(update, wait_for, timeout, timed_out)
+            workflow_type = self.engine.runs[update.run_id].workflow_type
+            return UpdateOutcome(copy.copy(update), workflow_type, wait_for, timeout, timed_out)
 
     def _accept_update(
         self, namespace: str, workflow_id: str, req: UpdateRequest
@@ -89,42 +89,6 @@ class Messages:
         self.engine.save(run)
         self.engine.dispatch_next(run)
         return update, wait_for, float(timeout or self.engine.config.update_wait_timeout_seconds)
-
-    def update_body(self, update: Update, wait_for: str, timeout: float, timed_out: bool) -> dict[str, Any]:
-        outcome = {"completed": "update_completed", "failed": "update_failed"}.get(update.status)
-        result = None
-        with contextlib.suppress(PayloadInvalid):
-            result = decode_blob(update.result_blob)
-        run = self.engine.runs[update.run_id]
-        return {
-            "outcome": outcome,
-            "workflow_id": update.workflow_id,
-            "run_id": update.run_id,
-            "command_id": update.command_id,
-            "command_status": "accepted",
-            "command_source": "control_plane",
-            "target_scope": "instance",
-            "workflow_type": run.workflow_type,
-            "reason": None,
-            "rejection_reason": None,
-            "validation_errors": [],
-            "update_id": update.update_id,
-            "update_status": update.status,
-            "update_name": update.update_name,
-            "workflow_sequence": update.workflow_sequence,
-            "result": result,
-            "result_envelope": envelope(update.result_blob),
-            "failure_id": update.failure_id,
-            "failure_message": update.failure_message,
-            "accepted_at": iso(update.accepted_at),
-            "applied_at": iso(update.applied_at),
-            "rejected_at": None,
-            "closed_at": iso(update.closed_at),
-            "wait_for": wait_for,
-            "wait_timed_out": timed_out,
-            "wait_timeout_seconds": timeout,
-            **({"message": update.failure_message} if update.status == "failed" else {}),
-        }
 
     # -- queries: control side ---------------------------------------------------------------
 

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 from durable_workflow.server._engine._engine import Engine
 from durable_workflow.server._engine._errors import EngineError
 from durable_workflow.server._engine._model import Namespace, SearchAttribute, Worker
-from durable_workflow.server._engine._results import CommandOutcome, QueryAnswer, RunView, StartOutcome
+from durable_workflow.server._engine._results import (
+    CommandOutcome,
+    QueryAnswer,
+    RunView,
+    StartOutcome,
+    UpdateOutcome,
+)
 from durable_workflow.server._storage import EventRow
 
 if TYPE_CHECKING:
@@ -213,9 +219,7 @@ class EngineOps:
     async def query(self, namespace: str, workflow_id: str, req: QueryRequest) -> QueryAnswer:
         return await self.engine.messages.query_workflow(namespace, workflow_id, req)
 
-    async def update(
-        self, namespace: str, workflow_id: str, req: UpdateRequest
-    ) -> tuple[str, dict[str, Any]]:
+    async def update(self, namespace: str, workflow_id: str, req: UpdateRequest) -> UpdateOutcome:
         return await self.engine.messages.update_workflow(namespace, workflow_id, req)
 
     async def stop(self, namespace: str, workflow_id: str, req: StopRequest) -> CommandOutcome:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from durable_workflow.server._engine._model import Run
+from durable_workflow.server._engine._model import Run, Update
 
-__all__ = ["CommandOutcome", "QueryAnswer", "RunView", "StartOutcome"]
+__all__ = ["CommandOutcome", "QueryAnswer", "RunView", "StartOutcome", "UpdateOutcome"]
 
 
 @dataclass(frozen=True)
@@ -59,3 +59,14 @@ class RunView:
     run: Run
     run_count: int
     is_current_run: bool
+
+
+@dataclass(frozen=True)
+class UpdateOutcome:
+    """An update as its request sees it: a snapshot, and whether waiting for it timed out."""
+
+    update: Update
+    workflow_type: str
+    wait_for: str
+    wait_timeout_seconds: float
+    wait_timed_out: bool

@@ -29,6 +29,7 @@ from durable_workflow.server._protocol._replies import (
     render_run_list as render_run_list,
     render_run_summary as render_run_summary,
     render_start as render_start,
+    render_update as render_update,
     render_workflow_list as render_workflow_list,
 )
 from durable_workflow.server._protocol._requests import (
@@ -88,6 +89,7 @@ __all__ = [
     "render_run_list",
     "render_run_summary",
     "render_start",
+    "render_update",
     "render_workflow_list",
     "required_text",
     "strict_int",

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from durable_workflow.server._engine._model import status_bucket
-from durable_workflow.server._engine._results import CommandOutcome, QueryAnswer, RunView, StartOutcome
+from durable_workflow.server._engine._results import (
+    CommandOutcome,
+    QueryAnswer,
+    RunView,
+    StartOutcome,
+    UpdateOutcome,
+)
 from durable_workflow.server._ids import iso, iso_offset
 from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope
 
@@ -16,6 +22,7 @@ __all__ = [
     "render_run_list",
     "render_run_summary",
     "render_start",
+    "render_update",
     "render_workflow_list",
 ]
 
@@ -142,3 +149,37 @@ def _decoded(blob: str | None) -> Any:
         return decode_blob(blob)
     except PayloadInvalid:
         return None
+
+
+def render_update(u: UpdateOutcome) -> dict[str, Any]:
+    update = u.update
+    outcome = {"completed": "update_completed", "failed": "update_failed"}.get(update.status)
+    return {
+        "outcome": outcome,
+        "workflow_id": update.workflow_id,
+        "run_id": update.run_id,
+        "command_id": update.command_id,
+        "command_status": "accepted",
+        "command_source": "control_plane",
+        "target_scope": "instance",
+        "workflow_type": u.workflow_type,
+        "reason": None,
+        "rejection_reason": None,
+        "validation_errors": [],
+        "update_id": update.update_id,
+        "update_status": update.status,
+        "update_name": update.update_name,
+        "workflow_sequence": update.workflow_sequence,
+        "result": _decoded(update.result_blob),
+        "result_envelope": envelope(update.result_blob),
+        "failure_id": update.failure_id,
+        "failure_message": update.failure_message,
+        "accepted_at": iso(update.accepted_at),
+        "applied_at": iso(update.applied_at),
+        "rejected_at": None,
+        "closed_at": iso(update.closed_at),
+        "wait_for": u.wait_for,
+        "wait_timed_out": u.wait_timed_out,
+        "wait_timeout_seconds": u.wait_timeout_seconds,
+        **({"message": update.failure_message} if update.status == "failed" else {}),
+    }
