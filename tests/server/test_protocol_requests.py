@@ -7,6 +7,7 @@ import pytest
 from durable_workflow.server._engine import EngineError
 from durable_workflow.server._payload import encode_value
 from durable_workflow.server._protocol import (
+    parse_list,
     parse_query,
     parse_signal,
     parse_start,
@@ -49,3 +50,11 @@ def test_update_and_stop_options() -> None:
     with pytest.raises(EngineError) as caught:
         parse_update("", {"wait_policy": "x"})
     assert set(caught.value.details["errors"]) == {"update_name"}
+
+
+def test_list_decodes_its_page_token_and_refuses_a_bad_one() -> None:
+    req = parse_list({"status": "running", "page_size": "20", "next_page_token": "NDA="})
+    assert (req.status, req.page_size, req.offset, req.query) == ("running", 20, 40, "")
+    with pytest.raises(EngineError) as caught:
+        parse_list({"next_page_token": "not base64!"})
+    assert set(caught.value.details["errors"]) == {"next_page_token"}

@@ -10,6 +10,7 @@ from durable_workflow.server._http import Call, Spec, api_route
 from durable_workflow.server._protocol import (
     history_event,
     parse_flag,
+    parse_list,
     parse_query,
     parse_signal,
     parse_start,
@@ -39,7 +40,7 @@ async def start(call: Call) -> tuple[int, dict[str, Any]]:
 
 
 async def list_workflows(call: Call) -> tuple[int, dict[str, Any]]:
-    views, token = await call.ops.list_workflows(call.namespace, call.query)
+    views, token = await call.ops.list_workflows(call.namespace, parse_list(call.query))
     return 200, render_workflow_list(views, token)
 
 

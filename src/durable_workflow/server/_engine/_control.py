@@ -10,7 +10,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from durable_workflow.server._engine._errors import EngineError, invalid
+from durable_workflow.server._engine._errors import EngineError
 from durable_workflow.server._engine._inputs import (
     Fields,
     not_found_instance,
@@ -20,16 +20,19 @@ from durable_workflow.server._engine._results import CommandOutcome, RunView, St
 from durable_workflow.server._engine._wftasks import decode_page_token, encode_page_token
 from durable_workflow.server._ids import iso, new_id
 from durable_workflow.server._payload import CODEC
-from durable_workflow.server._scalars import digits
 from durable_workflow.server._storage import EventRow
 
 if TYPE_CHECKING:
     from durable_workflow.server._engine._engine import Engine
-    from durable_workflow.server._protocol._requests import SignalRequest, StartRequest, StopRequest
+    from durable_workflow.server._protocol._requests import (
+        ListRequest,
+        SignalRequest,
+        StartRequest,
+        StopRequest,
+    )
 
 __all__ = ["Workflows", "status_bucket"]
 
-MAX_QUERY_CHARS = 2048
 _PREDICATE = re.compile(r'^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[^\s]+)\s*$')
 
 
@@ -157,20 +160,9 @@ class Workflows:
         instance = self.engine.instances[run.workflow_id]
         return RunView(copy.copy(run), len(instance.run_ids), instance.current_run_id == run.run_id)
 
-    def list_workflows(self, namespace: str, params: dict[str, Any]) -> tuple[list[RunView], str | None]:
-        f = Fields(params)
-        status = f.choice(
-            "status",
-            ("running", "completed", "failed"),
-            "The status filter must be running, completed or failed.",
-        )
-        size = f.integer("page_size", minimum=1, maximum=200) or 50
-        query = str(params.get("query") or "")
-        if len(query) > MAX_QUERY_CHARS:
-            f.add("query", f"The query must not be longer than {MAX_QUERY_CHARS} characters.")
-        f.done()
-        offset = _offset_token(params.get("next_page_token"))
-        workflow_type = params.get("workflow_type") or None
+    def list_workflows(self, namespace: str, req: ListRequest) -> tuple[list[RunView], str | None]:
+        workflow_type, status, query = req.workflow_type, req.status, req.query
+        offset, size = req.offset, req.page_size
         if not query:  # the index pages by itself
             ids = list(self.engine.storage.run_page(namespace, workflow_type, status, offset, size + 1))
             page, more = self.engine.runs.get_many(ids[:size]), len(ids) > size
@@ -360,18 +352,6 @@ def _refusal_after_record(run: Run, body: dict[str, Any]) -> EngineError:
         **body,
         rejection_reason="instance_already_started",
     )
-
-
-def _offset_token(token: Any) -> int:
-    if not token:
-        return 0
-    try:
-        offset = digits(base64.b64decode(str(token), validate=True).decode())
-    except (ValueError, UnicodeDecodeError):
-        offset = None
-    if offset is None:
-        raise invalid({"next_page_token": ["The next page token is invalid."]})
-    return offset
 
 
 def _matches(run: Run, query: str) -> bool:

@@ -25,6 +25,7 @@ from durable_workflow.server._storage import EventRow
 
 if TYPE_CHECKING:
     from durable_workflow.server._protocol._requests import (
+        ListRequest,
         QueryRequest,
         SignalRequest,
         StartRequest,
@@ -166,12 +167,10 @@ class EngineOps:
         async with self.engine.op():
             return self.engine.workflows.start_workflow(namespace, req)
 
-    async def list_workflows(
-        self, namespace: str, params: dict[str, Any]
-    ) -> tuple[list[RunView], str | None]:
+    async def list_workflows(self, namespace: str, req: ListRequest) -> tuple[list[RunView], str | None]:
         """One page of a namespace's runs and the token of the next page."""
         async with self.engine.reading():
-            return self.engine.workflows.list_workflows(namespace, params)
+            return self.engine.workflows.list_workflows(namespace, req)
 
     async def describe_workflow(self, namespace: str, workflow_id: str) -> RunView:
         async with self.engine.reading():

@@ -33,11 +33,13 @@ from durable_workflow.server._protocol._replies import (
     render_workflow_list as render_workflow_list,
 )
 from durable_workflow.server._protocol._requests import (
+    ListRequest as ListRequest,
     QueryRequest as QueryRequest,
     SignalRequest as SignalRequest,
     StartRequest as StartRequest,
     StopRequest as StopRequest,
     UpdateRequest as UpdateRequest,
+    parse_list as parse_list,
     parse_query as parse_query,
     parse_signal as parse_signal,
     parse_start as parse_start,
@@ -59,6 +61,7 @@ from durable_workflow.server._scalars import (
 
 __all__ = [
     "IDENTIFIER_FIELDS",
+    "ListRequest",
     "MAX_DEPTH",
     "BodyTooLarge",
     "Fields",
@@ -74,6 +77,7 @@ __all__ = [
     "history_event",
     "history_page_size",
     "parse_flag",
+    "parse_list",
     "parse_query",
     "parse_register",
     "parse_signal",

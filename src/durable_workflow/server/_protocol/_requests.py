@@ -6,9 +6,11 @@ Arguments stay `Arguments` until the engine knows the run, because the run decid
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import Any
 
+from durable_workflow.server._engine._errors import invalid
 from durable_workflow.server._engine._inputs import (
     WORKFLOW_ID,
     Arguments,
@@ -18,13 +20,16 @@ from durable_workflow.server._engine._inputs import (
     check_operation_name,
 )
 from durable_workflow.server._ids import new_id
+from durable_workflow.server._scalars import digits
 
 __all__ = [
+    "ListRequest",
     "QueryRequest",
     "SignalRequest",
     "StartRequest",
     "StopRequest",
     "UpdateRequest",
+    "parse_list",
     "parse_query",
     "parse_signal",
     "parse_start",
@@ -32,6 +37,7 @@ __all__ = [
     "parse_update",
 ]
 
+MAX_QUERY_CHARS = 2048
 _REJECTED_START_FIELDS = (
     "workflow_execution_timeout",
     "workflow_run_timeout",
@@ -92,6 +98,43 @@ class StopRequest:
 
     kind: str
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """``GET /workflows``: filters and the page asked for (``offset`` decoded from its token)."""
+
+    workflow_type: str | None = None
+    status: str | None = None
+    query: str = ""
+    offset: int = 0
+    page_size: int = 50
+
+
+def parse_list(params: dict[str, Any]) -> ListRequest:
+    f = Fields(params)
+    buckets = ("running", "completed", "failed")
+    status = f.choice("status", buckets, "The status filter must be running, completed or failed.")
+    size = f.integer("page_size", minimum=1, maximum=200) or 50
+    query = str(params.get("query") or "")
+    if len(query) > MAX_QUERY_CHARS:
+        f.add("query", f"The query must not be longer than {MAX_QUERY_CHARS} characters.")
+    f.done()
+    offset = _offset_token(params.get("next_page_token"))
+    workflow_type = params.get("workflow_type") or None
+    return ListRequest(workflow_type, status, query, offset, size)
+
+
+def _offset_token(token: Any) -> int:
+    if not token:
+        return 0
+    try:
+        offset = digits(base64.b64decode(str(token), validate=True).decode())
+    except (ValueError, UnicodeDecodeError):
+        offset = None
+    if offset is None:
+        raise invalid({"next_page_token": ["The next page token is invalid."]})
+    return offset
 
 
 def parse_start(body: dict[str, Any]) -> StartRequest:
