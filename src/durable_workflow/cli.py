@@ -95,6 +95,7 @@ def add_start_dev_arguments(parser: argparse.ArgumentParser) -> None:
 def run_start_dev(args: argparse.Namespace) -> int:
     try:
         from durable_workflow.server import DevServer
+        from durable_workflow.server._eventloop import run as run_event_loop
     except ImportError as exc:
         print(
             f"durable-workflow: the dev server needs the 'server' extra "
@@ -139,7 +140,7 @@ def run_start_dev(args: argparse.Namespace) -> int:
         log.info("stopped")
 
     try:
-        asyncio.run(serve())
+        run_event_loop(serve())
     except OSError as exc:
         print(f"durable-workflow: cannot start the dev server: {exc}", file=sys.stderr)
         return 1
