@@ -7,7 +7,23 @@ from typing import Any
 from starlette.routing import Route
 
 from durable_workflow.server._http import Call, Spec, api_route
-from durable_workflow.server._protocol import history_event, parse_flag
+from durable_workflow.server._protocol import (
+    history_event,
+    parse_flag,
+    parse_list,
+    parse_query,
+    parse_signal,
+    parse_start,
+    parse_stop,
+    parse_update,
+    render_command,
+    render_query,
+    render_run,
+    render_run_list,
+    render_start,
+    render_update,
+    render_workflow_list,
+)
 
 __all__ = ["routes"]
 
@@ -19,24 +35,27 @@ def _spec(operation: str | None) -> Spec:
 
 
 async def start(call: Call) -> tuple[int, dict[str, Any]]:
-    outcome, body = await call.ops.start_workflow(call.namespace, call.body)
-    return _OUTCOME_STATUS[outcome], body
+    started = await call.ops.start_workflow(call.namespace, parse_start(call.body))
+    return _OUTCOME_STATUS[started.outcome], render_start(started)
 
 
 async def list_workflows(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, await call.ops.list_workflows(call.namespace, call.query)
+    views, token = await call.ops.list_workflows(call.namespace, parse_list(call.query))
+    return 200, render_workflow_list(views, token)
 
 
 async def describe(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, await call.ops.describe_workflow(call.namespace, call.params["workflow_id"])
+    return 200, render_run(await call.ops.describe_workflow(call.namespace, call.params["workflow_id"]))
 
 
 async def list_runs(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, await call.ops.list_runs(call.namespace, call.params["workflow_id"])
+    workflow_id = call.params["workflow_id"]
+    return 200, render_run_list(workflow_id, await call.ops.list_runs(call.namespace, workflow_id))
 
 
 async def describe_run(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, await call.ops.describe_run(call.namespace, call.params["workflow_id"], call.params["run_id"])
+    p = call.params
+    return 200, render_run(await call.ops.describe_run(call.namespace, p["workflow_id"], p["run_id"]))
 
 
 async def history(call: Call) -> tuple[int, dict[str, Any]]:
@@ -61,23 +80,27 @@ async def export(call: Call) -> tuple[int, dict[str, Any]]:
 
 async def signal(call: Call) -> tuple[int, dict[str, Any]]:
     p = call.params
-    return 202, await call.ops.signal(call.namespace, p["workflow_id"], p["name"], call.body)
+    req = parse_signal(p["name"], call.body)
+    return 202, render_command(await call.ops.signal(call.namespace, p["workflow_id"], req))
 
 
 async def query(call: Call) -> tuple[int, dict[str, Any]]:
     p = call.params
-    return 200, await call.ops.query(call.namespace, p["workflow_id"], p["name"], call.body)
+    req = parse_query(p["name"], call.body)
+    return 200, render_query(await call.ops.query(call.namespace, p["workflow_id"], req))
 
 
 async def update(call: Call) -> tuple[int, dict[str, Any]]:
     p = call.params
-    status, body = await call.ops.update(call.namespace, p["workflow_id"], p["name"], call.body)
-    return {"completed": 200, "failed": 422}.get(status, 202), body
+    req = parse_update(p["name"], call.body)
+    outcome = await call.ops.update(call.namespace, p["workflow_id"], req)
+    return {"completed": 200, "failed": 422}.get(outcome.update.status, 202), render_update(outcome)
 
 
 def _stop(kind: str) -> Any:
     async def handler(call: Call) -> tuple[int, dict[str, Any]]:
-        return 200, await call.ops.stop(call.namespace, call.params["workflow_id"], call.body, kind)
+        req = parse_stop(kind, call.body)
+        return 200, render_command(await call.ops.stop(call.namespace, call.params["workflow_id"], req))
 
     return handler
 

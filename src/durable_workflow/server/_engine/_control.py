@@ -3,49 +3,37 @@
 from __future__ import annotations
 
 import base64
+import copy
+import dataclasses
 import hashlib
 import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from durable_workflow.server._engine._errors import EngineError, invalid
+from durable_workflow.server._engine._errors import EngineError
 from durable_workflow.server._engine._inputs import (
-    WORKFLOW_ID,
     Fields,
-    args_blob,
-    check_memo_and_attributes,
-    check_operation_name,
     not_found_instance,
 )
 from durable_workflow.server._engine._model import Instance, Run, status_bucket
+from durable_workflow.server._engine._results import CommandOutcome, RunView, StartOutcome
 from durable_workflow.server._engine._wftasks import decode_page_token, encode_page_token
-from durable_workflow.server._ids import iso, iso_offset, new_id
-from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope
-from durable_workflow.server._scalars import digits
+from durable_workflow.server._ids import iso, new_id
+from durable_workflow.server._payload import CODEC
 from durable_workflow.server._storage import EventRow
 
 if TYPE_CHECKING:
     from durable_workflow.server._engine._engine import Engine
+    from durable_workflow.server._protocol._requests import (
+        ListRequest,
+        SignalRequest,
+        StartRequest,
+        StopRequest,
+    )
 
 __all__ = ["Workflows", "status_bucket"]
 
-_REJECTED_START_FIELDS = (
-    "workflow_execution_timeout",
-    "workflow_run_timeout",
-    "workflow_task_timeout",
-    "retry_policy",
-    "idempotency_key",
-    "request_id",
-)
-MAX_QUERY_CHARS = 2048
 _PREDICATE = re.compile(r'^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[^\s]+)\s*$')
-
-
-def _decoded(blob: str | None) -> Any:
-    try:
-        return decode_blob(blob)
-    except PayloadInvalid:
-        return None
 
 
 class Workflows:
@@ -95,56 +83,35 @@ class Workflows:
 
     # -- start -------------------------------------------------------------------------------
 
-    def start_workflow(self, namespace: str, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """Start a workflow; returns (outcome, response fields)."""
-        f = Fields(body)
-        for name in _REJECTED_START_FIELDS:
-            if name in body:
-                f.add(name, f"The {name} field is not supported by this server.")
-        workflow_type = f.string("workflow_type", required=True)
-        workflow_id = f.string("workflow_id", max_len=128, pattern=WORKFLOW_ID) or new_id()
-        queue = f.string("task_queue") or "default"
-        business_key = f.string("business_key")
-        policy = (
-            f.choice(
-                "duplicate_policy",
-                ("fail", "use-existing"),
-                "The duplicate policy only supports fail or use-existing.",
-            )
-            or "fail"
-        )
-        execution_timeout = f.integer("execution_timeout_seconds")
-        run_timeout = f.integer("run_timeout_seconds")
-        memo, attrs = check_memo_and_attributes(f)
-        blob = args_blob(f, require_list=False, framing=self.engine.default_framing())
-        f.done()
-        assert workflow_type is not None
-        existing = self.engine.instances.get(workflow_id)
+    def start_workflow(self, namespace: str, req: StartRequest) -> StartOutcome:
+        """Start a workflow (or answer a duplicate start by its policy)."""
+        blob = req.input.encode(self.engine.default_framing())
+        existing = self.engine.instances.get(req.workflow_id)
         if existing is not None:
-            return self._duplicate_start(namespace, existing, workflow_type, policy)
+            return self._duplicate_start(namespace, existing, req.workflow_type, req.duplicate_policy)
         instance = Instance(
-            workflow_id=workflow_id,
+            workflow_id=req.workflow_id,
             namespace=namespace,
-            workflow_type=workflow_type,
+            workflow_type=req.workflow_type,
             created_at=self.engine.clock.now(),
         )
         run = self.engine.new_run(
             instance,
-            workflow_type,
-            queue,
+            req.workflow_type,
+            req.task_queue,
             blob,
             start_accepted={"outcome": "started_new"},
-            memo=memo or {},
-            search_attributes=attrs or {},
-            business_key=business_key,
-            execution_timeout_seconds=execution_timeout,
-            run_timeout_seconds=run_timeout,
+            memo=req.memo or {},
+            search_attributes=req.search_attributes or {},
+            business_key=req.business_key,
+            execution_timeout_seconds=req.execution_timeout_seconds,
+            run_timeout_seconds=req.run_timeout_seconds,
         )
-        return "started_new", self._start_body(run, "started_new")
+        return _started(run, "started_new")
 
     def _duplicate_start(
         self, namespace: str, instance: Instance, workflow_type: str, policy: str
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> StartOutcome:
         if instance.namespace != namespace:
             raise EngineError(
                 "conflict",
@@ -170,101 +137,32 @@ class Workflows:
         }
         if policy == "use-existing" and not run.is_terminal:
             self.engine.append_event(run, "StartAccepted", {**base, "outcome": "returned_existing_active"})
-            return "returned_existing_active", self._start_body(run, "returned_existing_active")
+            return _started(run, "returned_existing_active")
         if not run.is_terminal:
             self.engine.append_event(
                 run,
                 "StartRejected",
                 {**base, "outcome": "rejected_duplicate", "rejection_reason": "instance_already_started"},
             )
-            raise _refusal_after_record(run, self._start_body(run, "rejected_duplicate"))
+            raise _refusal_after_record(run, _rejected_start(run))
         raise EngineError(
             "conflict",
             "duplicate_not_allowed",
             f"Workflow [{run.workflow_id}] already exists.",
-            **self._start_body(run, "rejected_duplicate"),
+            **_rejected_start(run),
             rejection_reason="instance_already_started",
         )
 
-    def _start_body(self, run: Run, outcome: str) -> dict[str, Any]:
-        return {
-            "workflow_id": run.workflow_id,
-            "run_id": run.run_id,
-            "workflow_type": run.workflow_type,
-            "namespace": run.namespace,
-            "status": run.status,
-            "business_key": run.business_key,
-            "payload_codec": CODEC,
-            "outcome": outcome,
-        }
-
     # -- views -------------------------------------------------------------------------------
 
-    def run_summary(self, run: Run) -> dict[str, Any]:
+    def run_view(self, run: Run) -> RunView:
+        """A snapshot of ``run`` with its place among its instance's runs."""
         instance = self.engine.instances[run.workflow_id]
-        return {
-            "workflow_id": run.workflow_id,
-            "run_id": run.run_id,
-            "namespace": run.namespace,
-            "workflow_type": run.workflow_type,
-            "business_key": run.business_key,
-            "status": run.status,
-            "status_bucket": status_bucket(run.status),
-            "is_terminal": run.is_terminal,
-            "closed_reason": run.closed_reason,
-            "task_queue": run.task_queue,
-            "run_number": run.run_number,
-            "run_count": len(instance.run_ids),
-            "is_current_run": instance.current_run_id == run.run_id,
-            "compatibility": None,
-            "payload_codec": CODEC,
-            "memo": run.memo,
-            "search_attributes": run.search_attributes,
-            "started_at": iso(run.started_at),
-            "closed_at": iso(run.closed_at),
-            "last_progress_at": iso_offset(run.last_progress_at),
-            "wait_kind": run.wait_kind,
-            "wait_reason": run.wait_reason,
-        }
+        return RunView(copy.copy(run), len(instance.run_ids), instance.current_run_id == run.run_id)
 
-    def describe_run(self, run: Run) -> dict[str, Any]:
-        open_ = not run.is_terminal
-        return {
-            **self.run_summary(run),
-            "execution_timeout_seconds": run.execution_timeout_seconds,
-            "run_timeout_seconds": run.run_timeout_seconds,
-            "execution_deadline_at": iso_offset(run.execution_deadline_at),
-            "run_deadline_at": iso_offset(run.run_deadline_at),
-            "input": _decoded(run.input_blob),
-            "output": _decoded(run.output_blob),
-            "input_envelope": envelope(run.input_blob),
-            "output_envelope": envelope(run.output_blob),
-            "status_bucket": status_bucket(run.status),
-            "actions": {
-                "can_signal": open_,
-                "can_query": False,
-                "can_update": False,
-                "can_cancel": open_,
-                "can_terminate": open_,
-                "can_repair": open_,
-                "can_archive": not open_,
-            },
-        }
-
-    def list_workflows(self, namespace: str, params: dict[str, Any]) -> dict[str, Any]:
-        f = Fields(params)
-        status = f.choice(
-            "status",
-            ("running", "completed", "failed"),
-            "The status filter must be running, completed or failed.",
-        )
-        size = f.integer("page_size", minimum=1, maximum=200) or 50
-        query = str(params.get("query") or "")
-        if len(query) > MAX_QUERY_CHARS:
-            f.add("query", f"The query must not be longer than {MAX_QUERY_CHARS} characters.")
-        f.done()
-        offset = _offset_token(params.get("next_page_token"))
-        workflow_type = params.get("workflow_type") or None
+    def list_workflows(self, namespace: str, req: ListRequest) -> tuple[list[RunView], str | None]:
+        workflow_type, status, query = req.workflow_type, req.status, req.query
+        offset, size = req.offset, req.page_size
         if not query:  # the index pages by itself
             ids = list(self.engine.storage.run_page(namespace, workflow_type, status, offset, size + 1))
             page, more = self.engine.runs.get_many(ids[:size]), len(ids) > size
@@ -272,11 +170,7 @@ class Workflows:
             page, more = self._matching_page(namespace, workflow_type, status, query, offset, size)
         token = base64.b64encode(str(offset + size).encode()).decode() if more else None
         self.engine.instances.get_many([r.workflow_id for r in page])  # one query instead of one per row
-        return {
-            "workflows": [self.run_summary(r) for r in page],
-            "workflow_count": len(page),
-            "next_page_token": token,
-        }
+        return [self.run_view(r) for r in page], token
 
     def _matching_page(
         self,
@@ -303,50 +197,20 @@ class Workflows:
                 page.append(run)
         return page, more
 
-    def list_runs(self, namespace: str, workflow_id: str) -> dict[str, Any]:
+    def list_runs(self, namespace: str, workflow_id: str) -> list[RunView]:
         instance = self.instance(namespace, workflow_id)
-        return {
-            "workflow_id": workflow_id,
-            "run_count": len(instance.run_ids),
-            "runs": [self.describe_run(self.engine.runs[r]) for r in instance.run_ids],
-        }
+        return [self.run_view(self.engine.runs[r]) for r in instance.run_ids]
 
     # -- commands ----------------------------------------------------------------------------
 
-    def _command_body(self, run: Run, outcome: str, **extra: Any) -> dict[str, Any]:
-        return {
-            "outcome": outcome,
-            "workflow_id": run.workflow_id,
-            "run_id": run.run_id,
-            "requested_run_id": None,
-            "resolved_run_id": run.run_id,
-            "command_id": new_id(),
-            "command_sequence": run.last_sequence,
-            "target_scope": "instance",
-            "workflow_type": run.workflow_type,
-            "command_status": "accepted",
-            "command_source": "control_plane",
-            "reason": None,
-            "rejection_reason": None,
-            "validation_errors": [],
-            **extra,
-        }
-
-    def signal_workflow(
-        self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        check_operation_name(name, "signal_name")
-        f = Fields(body)
-        blob = args_blob(f, framing=self.engine.framing_for(namespace, workflow_id))
-        request_id = f.string("request_id")
-        f.done()
+    def signal_workflow(self, namespace: str, workflow_id: str, req: SignalRequest) -> CommandOutcome:
+        blob = req.input.encode(self.engine.framing_for(namespace, workflow_id))
         run = self.open_run(namespace, workflow_id, "signal")
-        if request_id and request_id in run.signal_requests:
-            command_id = run.signal_requests[request_id]
-            return self._command_body(run, "signal_received", signal_name=name, command_id=command_id)
+        if req.request_id and req.request_id in run.signal_requests:
+            return _command(run, "signal_received", run.signal_requests[req.request_id], signal_name=req.name)
         command_id = new_id()
-        if request_id:
-            run.signal_requests[request_id] = command_id
+        if req.request_id:
+            run.signal_requests[req.request_id] = command_id
             self.engine.save(run)
         self.engine.append_event(
             run,
@@ -356,7 +220,7 @@ class Workflows:
                 "signal_id": new_id(),
                 "workflow_instance_id": run.workflow_id,
                 "workflow_run_id": run.run_id,
-                "signal_name": name,
+                "signal_name": req.name,
                 "signal_wait_id": None,
                 "arguments": blob,
                 "payload_codec": CODEC,
@@ -366,19 +230,14 @@ class Workflows:
         run.last_progress_at = self.engine.clock.now()
         if not run.batch:
             self.engine.request_wake(run, "signal")
-        return self._command_body(run, "signal_received", signal_name=name, command_id=command_id)
+        return _command(run, "signal_received", command_id, signal_name=req.name)
 
-    def stop_workflow(
-        self, namespace: str, workflow_id: str, body: dict[str, Any], *, kind: str
-    ) -> dict[str, Any]:
+    def stop_workflow(self, namespace: str, workflow_id: str, req: StopRequest) -> CommandOutcome:
         """Cancel (kind="cancel") or terminate the current run."""
-        f = Fields(body)
-        reason = f.string("reason", max_len=1000)
-        f.string("request_id")
-        f.done()
-        run = self.open_run(namespace, workflow_id, kind)
-        self.engine.terminate_run(run, reason, kind=kind)
-        return self._command_body(run, "cancelled" if kind == "cancel" else "terminated", reason=reason)
+        run = self.open_run(namespace, workflow_id, req.kind)
+        self.engine.terminate_run(run, req.reason, kind=req.kind)
+        outcome = "cancelled" if req.kind == "cancel" else "terminated"
+        return _command(run, outcome, new_id(), reason=req.reason)
 
     # -- history -----------------------------------------------------------------------------
 
@@ -454,6 +313,35 @@ class Workflows:
         }
 
 
+def _started(run: Run, outcome: str) -> StartOutcome:
+    return StartOutcome(
+        outcome=outcome,
+        workflow_id=run.workflow_id,
+        run_id=run.run_id,
+        workflow_type=run.workflow_type,
+        namespace=run.namespace,
+        status=run.status,
+        business_key=run.business_key,
+    )
+
+
+def _rejected_start(run: Run) -> dict[str, Any]:
+    """The fields of a refused duplicate start (the start answer's fields, outcome rejected_duplicate)."""
+    return {**dataclasses.asdict(_started(run, "rejected_duplicate")), "payload_codec": CODEC}
+
+
+def _command(run: Run, outcome: str, command_id: str, **extra: Any) -> CommandOutcome:
+    return CommandOutcome(
+        outcome=outcome,
+        workflow_id=run.workflow_id,
+        run_id=run.run_id,
+        command_id=command_id,
+        command_sequence=run.last_sequence,
+        workflow_type=run.workflow_type,
+        **extra,
+    )
+
+
 def _refusal_after_record(run: Run, body: dict[str, Any]) -> EngineError:
     from durable_workflow.server._engine._errors import RecordedRefusal
 
@@ -464,18 +352,6 @@ def _refusal_after_record(run: Run, body: dict[str, Any]) -> EngineError:
         **body,
         rejection_reason="instance_already_started",
     )
-
-
-def _offset_token(token: Any) -> int:
-    if not token:
-        return 0
-    try:
-        offset = digits(base64.b64decode(str(token), validate=True).decode())
-    except (ValueError, UnicodeDecodeError):
-        offset = None
-    if offset is None:
-        raise invalid({"next_page_token": ["The next page token is invalid."]})
-    return offset
 
 
 def _matches(run: Run, query: str) -> bool:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._validate import MAX_SECONDS, as_int
 from durable_workflow.server._payload import CODEC, Encoding, PayloadInvalid, decode_blob, encode_value
 
-__all__ = ["Fields", "args_blob", "check_operation_name"]
+__all__ = ["Arguments", "Fields", "args_blob", "arguments", "check_operation_name"]
 
 WORKFLOW_ID = re.compile(r"^[A-Za-z0-9._:-]+$")
 ATTRIBUTE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -81,54 +82,84 @@ class Fields:
             raise invalid(self.errors)
 
 
-def args_blob(
-    fields: Fields, name: str = "input", *, require_list: bool = True, framing: Encoding = "wrapper"
-) -> str | None:
-    """Turn a request's `input` (JSON list, named object or envelope) into a blob.
+@dataclass(frozen=True)
+class Arguments:
+    """A request's validated arguments: a blob sent as is, or JSON values framed for their run.
 
-    An envelope's blob is kept as sent; a blob the server makes is written in ``framing``.
+    The frame depends on the run the arguments go to, so the engine encodes them (`encode`) once it
+    knows which run that is.
     """
+
+    field: str
+    blob: str | None = None
+    values: tuple[Any, ...] = ()
+
+    def encode(self, framing: Encoding) -> str:
+        """The blob to store (422 naming the field if ``framing`` cannot carry the values)."""
+        if self.blob is not None:
+            return self.blob
+        try:
+            return encode_value(list(self.values), framing)
+        except PayloadInvalid as exc:
+            raise invalid({self.field: [_unframeable(self.field, exc)]}) from None
+
+
+def arguments(fields: Fields, name: str = "input", *, require_list: bool = True) -> Arguments | None:
+    """Validate a request's `input` (JSON list, named object or envelope); None if it is invalid."""
     value = fields.body.get(name)
     if value is None:
-        return encode_value([], framing)
+        return Arguments(name)
     if isinstance(value, list):
-        return _made(fields, name, value, framing)
+        return Arguments(name, values=tuple(value))
     if isinstance(value, dict) and set(value) == {"codec", "blob"}:
-        if value.get("codec") != CODEC:
-            fields.add(f"{name}.codec", f"Unknown payload codec [{value.get('codec')}].")
-            return None
-        blob = value.get("blob")
-        if blob is None:
-            return encode_value([], framing)
-        if not isinstance(blob, str):
-            fields.add(f"{name}.blob", "The payload blob must be a string.")
-            return None
-        if require_list:
-            try:
-                decoded = decode_blob(blob)
-            except PayloadInvalid as exc:
-                fields.add(f"{name}.blob", f"The payload blob could not be decoded: {exc}")
-                return None
-            if not isinstance(decoded, list):
-                fields.add(f"{name}.blob", "The payload blob must decode to a list of arguments.")
-                return None
-        return blob
+        return _envelope(fields, name, value, require_list)
     if isinstance(value, dict) and "external_storage" in value:
         fields.add(name, "External payload storage is not configured for this namespace.")
         return None
     if isinstance(value, dict):
-        return _made(fields, name, list(value.values()), framing)
+        return Arguments(name, values=tuple(value.values()))
     fields.add(name, f"The {name} field must be a list of arguments or a {{codec, blob}} envelope.")
     return None
 
 
-def _made(fields: Fields, name: str, value: list[Any], framing: Encoding) -> str | None:
-    """A blob the server makes from plain JSON arguments, or a field error if the frame cannot hold them."""
-    try:
-        return encode_value(value, framing)
-    except PayloadInvalid as exc:
-        fields.add(name, f"The {name} field cannot be encoded for this run: {exc}")
+def _envelope(fields: Fields, name: str, value: dict[str, Any], require_list: bool) -> Arguments | None:
+    if value.get("codec") != CODEC:
+        fields.add(f"{name}.codec", f"Unknown payload codec [{value.get('codec')}].")
         return None
+    blob = value.get("blob")
+    if blob is None:
+        return Arguments(name)
+    if not isinstance(blob, str):
+        fields.add(f"{name}.blob", "The payload blob must be a string.")
+        return None
+    if require_list:
+        try:
+            decoded = decode_blob(blob)
+        except PayloadInvalid as exc:
+            fields.add(f"{name}.blob", f"The payload blob could not be decoded: {exc}")
+            return None
+        if not isinstance(decoded, list):
+            fields.add(f"{name}.blob", "The payload blob must decode to a list of arguments.")
+            return None
+    return Arguments(name, blob=blob)
+
+
+def args_blob(
+    fields: Fields, name: str = "input", *, require_list: bool = True, framing: Encoding = "wrapper"
+) -> str | None:
+    """`arguments` encoded at once in ``framing`` (a frame error becomes a field error too)."""
+    parsed = arguments(fields, name, require_list=require_list)
+    if parsed is None or parsed.blob is not None:
+        return None if parsed is None else parsed.blob
+    try:
+        return encode_value(list(parsed.values), framing)
+    except PayloadInvalid as exc:
+        fields.add(name, _unframeable(name, exc))
+        return None
+
+
+def _unframeable(name: str, exc: PayloadInvalid) -> str:
+    return f"The {name} field cannot be encoded for this run: {exc}"
 
 
 def check_operation_name(name: str, field: str) -> None:

@@ -4,27 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from durable_workflow.server._engine._control import Workflows
 from durable_workflow.server._engine._errors import EngineError, invalid
-from durable_workflow.server._engine._inputs import Fields, args_blob, check_operation_name
 from durable_workflow.server._engine._model import QueryTask, Update, Worker
+from durable_workflow.server._engine._results import QueryAnswer, UpdateOutcome
 from durable_workflow.server._engine._validate import as_int
 from durable_workflow.server._engine._wftasks import worker_event
 from durable_workflow.server._ids import iso, new_id
-from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope, is_envelope
+from durable_workflow.server._payload import CODEC, envelope, is_envelope
 
 if TYPE_CHECKING:
     from durable_workflow.server._engine._engine import Engine
+    from durable_workflow.server._protocol._requests import QueryRequest, UpdateRequest
 
-__all__ = ["Messages", "UpdateRequest"]
+__all__ = ["Messages", "PendingUpdate"]
 
 
 @dataclass(frozen=True)
-class UpdateRequest:
-    """A parsed update request (``earlier``: the update a retried ``request_id`` already made)."""
+class PendingUpdate:
+    """An update bound to its run (``earlier``: the update a retried ``request_id`` already made)."""
 
     namespace: str
     workflow_id: str
@@ -46,17 +48,15 @@ class Messages:
 
     # -- updates -----------------------------------------------------------------------------
 
-    async def update_workflow(
-        self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
-    ) -> tuple[str, dict[str, Any]]:
-        """Accept an update and optionally wait for it; returns (update status, response body).
+    async def update_workflow(self, namespace: str, workflow_id: str, req: UpdateRequest) -> UpdateOutcome:
+        """Accept an update and optionally wait for it (``wait_for`` completed).
 
         Where the server validates synchronously, the update is only accepted once a worker's
         validator approved it (the validation component, `_validation.py`).
         """
         validation = self.engine.validation
         async with self.engine.op():
-            request = self._parse_update(namespace, workflow_id, name, body)
+            request = self._pending_update(namespace, workflow_id, req)
             check = None if request.earlier is not None else validation.begin(request)
             validated = self.engine.waiter(("validated", id(check))) if check is not None else None
         if validated is not None:
@@ -73,33 +73,21 @@ class Messages:
         async with self.engine.reading():
             update = self.engine.updates.get(update.update_id, update)
             timed_out = request.wait_for == "completed" and update.status == "accepted"
-            return update.status, self.update_body(update, request.wait_for, request.timeout, timed_out)
+            workflow_type = self.engine.runs[update.run_id].workflow_type
+            wait_for, timeout = request.wait_for, request.timeout
+            return UpdateOutcome(copy.copy(update), workflow_type, wait_for, timeout, timed_out)
 
-    def _parse_update(
-        self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
-    ) -> UpdateRequest:
-        check_operation_name(name, "update_name")
-        f = Fields(body)
-        if "wait_policy" in body:
-            f.add("wait_policy", "The wait_policy field is no longer supported. Use wait_for.")
-        wait_for = (
-            f.choice(
-                "wait_for", ("accepted", "completed"), "The wait for field must be accepted or completed."
-            )
-            or "accepted"
-        )
-        timeout = f.integer("wait_timeout_seconds", minimum=1)
-        request_id = f.string("request_id")
-        blob = args_blob(f, framing=self.engine.framing_for(namespace, workflow_id))
-        f.done()
+    def _pending_update(self, namespace: str, workflow_id: str, req: UpdateRequest) -> PendingUpdate:
+        name, wait_for, timeout, request_id = req.name, req.wait_for, req.wait_timeout_seconds, req.request_id
+        blob = req.input.encode(self.engine.framing_for(namespace, workflow_id))
         run = self.workflows.open_run(namespace, workflow_id, "update")
         earlier = self.engine.updates.get(run.update_requests.get(request_id or "", ""))
         seconds = float(timeout or self.engine.config.update_wait_timeout_seconds)
-        return UpdateRequest(
+        return PendingUpdate(
             namespace, workflow_id, run.run_id, name, blob, request_id, wait_for, seconds, earlier
         )
 
-    def _record_acceptance(self, request: UpdateRequest) -> Update:
+    def _record_acceptance(self, request: PendingUpdate) -> Update:
         run = self.workflows.open_run(request.namespace, request.workflow_id, "update")
         update = Update(
             update_id=new_id(),
@@ -135,50 +123,13 @@ class Messages:
         self.engine.dispatch_next(run)
         return update
 
-    def update_body(self, update: Update, wait_for: str, timeout: float, timed_out: bool) -> dict[str, Any]:
-        outcome = {"completed": "update_completed", "failed": "update_failed"}.get(update.status)
-        result = None
-        with contextlib.suppress(PayloadInvalid):
-            result = decode_blob(update.result_blob)
-        run = self.engine.runs[update.run_id]
-        return {
-            "outcome": outcome,
-            "workflow_id": update.workflow_id,
-            "run_id": update.run_id,
-            "command_id": update.command_id,
-            "command_status": "accepted",
-            "command_source": "control_plane",
-            "target_scope": "instance",
-            "workflow_type": run.workflow_type,
-            "reason": None,
-            "rejection_reason": None,
-            "validation_errors": [],
-            "update_id": update.update_id,
-            "update_status": update.status,
-            "update_name": update.update_name,
-            "workflow_sequence": update.workflow_sequence,
-            "result": result,
-            "result_envelope": envelope(update.result_blob),
-            "failure_id": update.failure_id,
-            "failure_message": update.failure_message,
-            "accepted_at": iso(update.accepted_at),
-            "applied_at": iso(update.applied_at),
-            "rejected_at": None,
-            "closed_at": iso(update.closed_at),
-            "wait_for": wait_for,
-            "wait_timed_out": timed_out,
-            "wait_timeout_seconds": timeout,
-            **({"message": update.failure_message} if update.status == "failed" else {}),
-        }
-
     # -- queries: control side ---------------------------------------------------------------
 
-    async def query_workflow(
-        self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
+    async def query_workflow(self, namespace: str, workflow_id: str, req: QueryRequest) -> QueryAnswer:
         """Route a query to a live worker and wait for its answer."""
+        name = req.name
         async with self.engine.op():
-            task = self._enqueue_query(namespace, workflow_id, name, body)
+            task = self._enqueue_query(namespace, workflow_id, req)
             event = self.engine.waiter(("query_done", task.query_task_id))
         timeout = self.engine.config.query_timeout_seconds or self.engine.config.long_poll_timeout
         with contextlib.suppress(asyncio.TimeoutError):
@@ -191,13 +142,7 @@ class Messages:
             "query_name": name,
         }
         if task.status == "completed":
-            return {
-                "success": True,
-                **base,
-                "result": task.result,
-                "result_envelope": task.result_envelope,
-                "reason": None,
-            }
+            return QueryAnswer(workflow_id, task.run_id, name, task.result, task.result_envelope)
         fail = {"success": False, **base, "result": None}
         if task.status == "failed":
             failure = task.failure or {}
@@ -206,11 +151,9 @@ class Messages:
             raise EngineError(kind, reason, str(failure.get("message") or "The query was rejected."), **fail)
         raise EngineError("timeout", "query_worker_timeout", "No worker answered the query in time.", **fail)
 
-    def _enqueue_query(self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]) -> QueryTask:
-        check_operation_name(name, "query_name")
-        f = Fields(body)
-        blob = args_blob(f, framing=self.engine.framing_for(namespace, workflow_id))
-        f.done()
+    def _enqueue_query(self, namespace: str, workflow_id: str, req: QueryRequest) -> QueryTask:
+        name = req.name
+        blob = req.input.encode(self.engine.framing_for(namespace, workflow_id))
         run = self.workflows.open_run(namespace, workflow_id, "query")
         workers = [
             w

@@ -2,19 +2,36 @@
 
 Each operation takes the engine lock itself: writes run as one unit of work (`Engine.op`, all or
 nothing), reads under `Engine.reading` (they never see a commit still in flight). No route can
-forget the lock or read half-committed state. Arguments are parsed request values (the protocol
-layer has already refused malformed input); results are records or wire bodies to render.
+forget the lock or read half-committed state. Arguments are typed request records parsed by the
+protocol layer (which has already refused malformed input); results are records it renders.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from durable_workflow.server._engine._engine import Engine
 from durable_workflow.server._engine._errors import EngineError
 from durable_workflow.server._engine._model import Namespace, SearchAttribute, Worker
+from durable_workflow.server._engine._results import (
+    CommandOutcome,
+    QueryAnswer,
+    RunView,
+    StartOutcome,
+    UpdateOutcome,
+)
 from durable_workflow.server._storage import EventRow
+
+if TYPE_CHECKING:
+    from durable_workflow.server._protocol._requests import (
+        ListRequest,
+        QueryRequest,
+        SignalRequest,
+        StartRequest,
+        StopRequest,
+        UpdateRequest,
+    )
 
 __all__ = ["EngineOps"]
 
@@ -160,29 +177,28 @@ class EngineOps:
 
     # -- workflows -------------------------------------------------------------------------------
 
-    async def start_workflow(self, namespace: str, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    async def start_workflow(self, namespace: str, req: StartRequest) -> StartOutcome:
         async with self.engine.op():
-            return self.engine.workflows.start_workflow(namespace, body)
+            return self.engine.workflows.start_workflow(namespace, req)
 
-    async def list_workflows(self, namespace: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def list_workflows(self, namespace: str, req: ListRequest) -> tuple[list[RunView], str | None]:
+        """One page of a namespace's runs and the token of the next page."""
         async with self.engine.reading():
-            return self.engine.workflows.list_workflows(namespace, params)
+            return self.engine.workflows.list_workflows(namespace, req)
 
-    async def describe_workflow(self, namespace: str, workflow_id: str) -> dict[str, Any]:
+    async def describe_workflow(self, namespace: str, workflow_id: str) -> RunView:
         async with self.engine.reading():
-            return self.engine.workflows.describe_run(
-                self.engine.workflows.current_run(namespace, workflow_id)
-            )
+            workflows = self.engine.workflows
+            return workflows.run_view(workflows.current_run(namespace, workflow_id))
 
-    async def list_runs(self, namespace: str, workflow_id: str) -> dict[str, Any]:
+    async def list_runs(self, namespace: str, workflow_id: str) -> list[RunView]:
         async with self.engine.reading():
             return self.engine.workflows.list_runs(namespace, workflow_id)
 
-    async def describe_run(self, namespace: str, workflow_id: str, run_id: str) -> dict[str, Any]:
+    async def describe_run(self, namespace: str, workflow_id: str, run_id: str) -> RunView:
         async with self.engine.reading():
-            return self.engine.workflows.describe_run(
-                self.engine.workflows.run_of(namespace, workflow_id, run_id)
-            )
+            workflows = self.engine.workflows
+            return workflows.run_view(workflows.run_of(namespace, workflow_id, run_id))
 
     async def history(
         self, namespace: str, workflow_id: str, run_id: str, params: dict[str, Any], wait: bool
@@ -209,22 +225,16 @@ class EngineOps:
                 self.engine.workflows.run_of(namespace, workflow_id, run_id)
             )
 
-    async def signal(
-        self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
+    async def signal(self, namespace: str, workflow_id: str, req: SignalRequest) -> CommandOutcome:
         async with self.engine.op():
-            return self.engine.workflows.signal_workflow(namespace, workflow_id, name, body)
+            return self.engine.workflows.signal_workflow(namespace, workflow_id, req)
 
-    async def query(
-        self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        return await self.engine.messages.query_workflow(namespace, workflow_id, name, body)
+    async def query(self, namespace: str, workflow_id: str, req: QueryRequest) -> QueryAnswer:
+        return await self.engine.messages.query_workflow(namespace, workflow_id, req)
 
-    async def update(
-        self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
-    ) -> tuple[str, dict[str, Any]]:
-        return await self.engine.messages.update_workflow(namespace, workflow_id, name, body)
+    async def update(self, namespace: str, workflow_id: str, req: UpdateRequest) -> UpdateOutcome:
+        return await self.engine.messages.update_workflow(namespace, workflow_id, req)
 
-    async def stop(self, namespace: str, workflow_id: str, body: dict[str, Any], kind: str) -> dict[str, Any]:
+    async def stop(self, namespace: str, workflow_id: str, req: StopRequest) -> CommandOutcome:
         async with self.engine.op():
-            return self.engine.workflows.stop_workflow(namespace, workflow_id, body, kind=kind)
+            return self.engine.workflows.stop_workflow(namespace, workflow_id, req)

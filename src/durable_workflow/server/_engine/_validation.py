@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from durable_workflow.server._engine._errors import EngineError, RecordedRefusal, invalid
-from durable_workflow.server._engine._interact import UpdateRequest
+from durable_workflow.server._engine._interact import PendingUpdate
 from durable_workflow.server._engine._model import Run, Worker
 from durable_workflow.server._engine._validate import as_int
 from durable_workflow.server._engine._wftasks import worker_event
@@ -84,7 +84,7 @@ class UpdateValidation:
             and self.engine.worker_fresh(worker)
         )
 
-    def begin(self, request: UpdateRequest) -> ValidationTask | None:
+    def begin(self, request: PendingUpdate) -> ValidationTask | None:
         if self.engine.config.wire_generation == "seed":
             return None
         run = self.engine.runs[request.run_id]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from durable_workflow.server._engine._errors import EngineError
 from durable_workflow.server._engine._model import Run
 from durable_workflow.server._ids import iso_offset, new_id
+from durable_workflow.server._protocol._requests import parse_start
 from durable_workflow.server._schedules._spec import compile_spec, jitter_offset, next_occurrence
 from durable_workflow.server._schedules._store import Schedule, ScheduleEventRow
 
@@ -229,10 +230,8 @@ class Firing:
             "search_attributes": s.search_attributes,
             "duplicate_policy": "use-existing" if policy == "skip" else None,
         }
-        _, answer = self.engine.workflows.start_workflow(
-            s.namespace, {k: v for k, v in body.items() if v is not None}
-        )
-        return self.engine.runs[answer["run_id"]]
+        req = parse_start({k: v for k, v in body.items() if v is not None})
+        return self.engine.runs[self.engine.workflows.start_workflow(s.namespace, req).run_id]
 
     def fail(self, s: Schedule, reason: str) -> dict[str, Any]:
         s.failures_count += 1
