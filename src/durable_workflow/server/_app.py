@@ -12,13 +12,16 @@ from collections.abc import Callable, Sequence
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from durable_workflow.server import _routes_admin, _routes_worker, _routes_workflows
 from durable_workflow.server._http import CP_HEADER, ServerState
+from durable_workflow.server._request_log import RequestLog
 from durable_workflow.server._schedules import routes as _schedule_routes  # schedules feature
+from durable_workflow.server._ui import routes as _ui_routes  # web UI at / (server/_ui)
 
 __all__ = ["DEFAULT_ROUTE_GROUPS", "RouteGroup", "build_app"]
 
@@ -30,6 +33,7 @@ DEFAULT_ROUTE_GROUPS: list[RouteGroup] = [
     _routes_workflows.routes,
     _routes_worker.routes,
     _schedule_routes,  # /api/schedules* (server/_schedules)
+    _ui_routes,  # /, /namespaces/..., /login (server/_ui), after the API
 ]
 
 
@@ -57,6 +61,7 @@ def build_app(state: ServerState, extra_route_groups: Sequence[RouteGroup] = ())
         routes.extend(group())
     app = Starlette(
         routes=routes,
+        middleware=[Middleware(RequestLog)],  # one INFO line per request
         exception_handlers={
             HTTPException: _http_error,
             Exception: _server_error,
