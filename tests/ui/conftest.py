@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from durable_workflow.sync import Client
+from tests._live import LiveServer, live_server
 from tests.ui._browser import chromium, missing
-from tests.ui._support import LiveServer, live_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from durable_workflow import ScheduleAction, ScheduleSpec
 from durable_workflow.sync import Client
+from tests._live import TASK_QUEUE, live_server
 from tests.ui._browser import chromium
-from tests.ui._support import TASK_QUEUE, live_server
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "img"
 

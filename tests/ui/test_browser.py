@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from durable_workflow.sync import Client
-from tests.ui._support import TASK_QUEUE, LiveServer, live_server
+from tests._live import TASK_QUEUE, LiveServer, live_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page

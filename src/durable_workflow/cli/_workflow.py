@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +19,7 @@ from durable_workflow.cli._common import (
 from durable_workflow.cli._output import console, print_fields, print_json, print_table, to_jsonable
 from durable_workflow.client import Client, WorkflowExecution
 from durable_workflow.client._progress import EventView, RunProgress, decode_event, progress_of
+from durable_workflow.client._result import _TERMINAL_EVENTS as TERMINAL_EVENTS, _token_after as token_after
 
 __all__ = ["workflow"]
 
@@ -301,24 +301,33 @@ def _event_row(event: EventView) -> tuple[Any, ...]:
     return (event.sequence, time, event.event_type, event.summary())
 
 
+def _print_event(conn: Connection, event: EventView) -> None:
+    if conn.json:
+        console().out(json.dumps(to_jsonable(event.to_json()), sort_keys=True, ensure_ascii=False))
+        return
+    seq, time, kind, details = _event_row(event)
+    line = f"{seq:>4}  {time}  {kind:<24} {json.dumps(to_jsonable(details), ensure_ascii=False)}"
+    console().out(line, highlight=False)
+
+
 async def _follow(conn: Connection, client: Client, workflow_id: str, run_id: str | None) -> None:
-    """Print each event as it is recorded, until the run closes."""
+    """Print each event as it is recorded (long polls), into continued runs, until the workflow closes."""
     target = run_id or (await client.describe_workflow(workflow_id)).run_id or ""
-    token: str | None = None
+    after = 0
     while True:
-        page = await client.get_history_page(workflow_id, target, next_page_token=token, wait_new_event=True)
+        page = await client.get_history_page(
+            workflow_id, target, next_page_token=token_after(after), wait_new_event=True
+        )
         for raw in page.events:
             event = decode_event(client.converter, raw)
-            if conn.json:
-                console().out(json.dumps(to_jsonable(event.to_json()), sort_keys=True, ensure_ascii=False))
-            else:
-                seq, time, kind, details = _event_row(event)
-                line = f"{seq:>4}  {time}  {kind:<24} {json.dumps(to_jsonable(details), ensure_ascii=False)}"
-                console().out(line, highlight=False)
-        token = page.next_page_token or token
-        if not page.events and (await client.describe_workflow(workflow_id)).is_terminal:
-            return
-        await asyncio.sleep(0)
+            after = max(after, event.sequence)
+            _print_event(conn, event)
+            next_run = event.details.get("continued_to_run_id")
+            if event.event_type == "WorkflowContinuedAsNew" and isinstance(next_run, str):
+                target, after = next_run, 0
+                break
+            if event.event_type in TERMINAL_EVENTS:
+                return
 
 
 @workflow.command()
