@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -84,8 +84,18 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(*, token: str | None = None, worker: bool = True) -> Iterator[LiveServer]:
-    """A dev server (token auth when ``token`` is given) and a worker serving `TASK_QUEUE`."""
+def live_server(
+    *,
+    token: str | None = None,
+    worker: bool = True,
+    task_queue: str = TASK_QUEUE,
+    workflows: Sequence[type] = (),
+    activities: Sequence[Callable[..., Any]] = (),
+) -> Iterator[LiveServer]:
+    """A dev server (token auth when ``token`` is given) and a worker serving ``task_queue``.
+
+    The worker runs the workflows and activities of this module, or the ones given.
+    """
     ready = threading.Event()
     state: dict[str, Any] = {}
 
@@ -100,7 +110,12 @@ def live_server(*, token: str | None = None, worker: bool = True) -> Iterator[Li
             ):
                 state["url"] = server.base_url
                 if worker:
-                    runner = Worker(client, task_queue=TASK_QUEUE, workflows=WORKFLOWS, activities=ACTIVITIES)
+                    runner = Worker(
+                        client,
+                        task_queue=task_queue,
+                        workflows=list(workflows or WORKFLOWS),
+                        activities=list(activities or ACTIVITIES),
+                    )
                     async with runner:
                         ready.set()
                         await stop.wait()

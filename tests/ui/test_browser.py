@@ -168,3 +168,41 @@ def test_with_token_auth_the_ui_asks_for_the_token_and_refuses_without_it(browse
         finally:
             page.close()
             browser.clear_cookies()
+
+
+def test_schedules_pause_resume_and_trigger_from_the_ui(
+    page: Page, server: LiveServer, client: Client
+) -> None:
+    from durable_workflow import ScheduleAction, ScheduleSpec
+
+    client.create_schedule(
+        "browser-schedule",
+        spec=ScheduleSpec(cron_expressions=["0 3 * * *"]),
+        action=ScheduleAction("greeter", task_queue=TASK_QUEUE, input=["scheduled"]),
+    )
+    page.goto(f"{server.url}/namespaces/default/schedules")
+    page.get_by_role("link", name="browser-schedule").click()
+    page.click("button:has-text('Pause')")
+    page.wait_for_selector("text=Paused.")
+    assert client.describe_schedule("browser-schedule").paused
+    page.click("button:has-text('Resume')")
+    page.wait_for_selector("text=Resumed.")
+    assert not client.describe_schedule("browser-schedule").paused
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('Trigger now')")
+    page.wait_for_selector("text=Triggered.")
+    fired = client.describe_schedule("browser-schedule").latest_workflow_instance_id
+    assert fired is not None
+    assert client.get_workflow_handle(fired).result(timeout=15)["greeting"] == "Hello, scheduled!"
+
+
+def test_task_queues_workers_and_namespaces_pages(page: Page, server: LiveServer) -> None:
+    page.goto(f"{server.url}/namespaces/default/task-queues")
+    page.get_by_role("link", name=TASK_QUEUE, exact=True).click()
+    assert "greeter" in page.inner_text("table")  # the poller's workflow types
+    page.click("header >> text=Workers")
+    assert "ui_greet" in page.inner_text("table")
+    page.fill("header input[name=namespace]", "elsewhere")
+    page.click("header button:has-text('Go')")
+    page.wait_for_url("**/namespaces/elsewhere/workflows")
+    assert page.title().startswith("404")

@@ -24,9 +24,12 @@ from durable_workflow.client._result import _TERMINAL_EVENTS as TERMINAL_EVENTS,
 __all__ = ["workflow"]
 
 
-def execution_json(e: WorkflowExecution) -> dict[str, Any]:
-    """The stable JSON form of one workflow run."""
-    return {
+def execution_json(e: WorkflowExecution, *, payloads: bool = True) -> dict[str, Any]:
+    """The stable JSON form of one workflow run (``payloads``: with input and output).
+
+    List answers carry no input or output, so ``workflow list`` leaves those keys out.
+    """
+    data = {
         "workflow_id": e.workflow_id,
         "run_id": e.run_id,
         "workflow_type": e.workflow_type,
@@ -47,6 +50,9 @@ def execution_json(e: WorkflowExecution) -> dict[str, Any]:
         "wait_kind": e.wait_kind,
         "wait_reason": e.raw.get("wait_reason"),
     }
+    if not payloads:
+        del data["input"], data["output"]
+    return data
 
 
 @click.group()
@@ -83,7 +89,7 @@ def list_(
         ),
     )
     if conn.json:
-        rows = [execution_json(e) for e in page.executions]
+        rows = [execution_json(e, payloads=False) for e in page.executions]
         print_json({"workflows": rows, "next_page_token": page.next_page_token})
         return
     print_table(
