@@ -70,3 +70,4 @@ def test_start_dev_prints_the_ui_and_api_addresses_and_logs_each_request() -> No
     assert "INFO durable_workflow.server.requests: GET /api/health 200 " in err
     assert "GET /namespaces/default/workflows 200 " in err
     assert "GET /api/workflows" not in err  # the UI's own API calls are logged at DEBUG only
+    assert "HTTP Request" not in err

@@ -101,6 +101,8 @@ def start_dev(**options: Any) -> None:
     logging.basicConfig(
         level=options.pop("log_level").upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # httpx logs every request at INFO; the request log already shows them (the UI's own at DEBUG).
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         dev = DevServer(
             db_path=options.pop("db"),
