@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
+from typing import Any
 
 import httpx
 import pytest
 
-from durable_workflow import Client, ScheduleAction, ScheduleSpec
+from durable_workflow import Client, ScheduleAction, ScheduleSpec, Worker, WorkflowContext, workflow
 from durable_workflow.server import DevServer
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -125,3 +126,39 @@ async def test_one_info_line_per_request(
     assert len(lines) == 2, lines
     assert re.fullmatch(r"GET /api/health 200 \d+\.\d ms", lines[0])
     assert re.fullmatch(r"GET /namespaces/default/workflows 200 \d+\.\d ms", lines[1])
+
+
+@workflow.defn(name="ui_chain")
+class Chain:
+    def run(self, ctx: WorkflowContext, round: int) -> Generator[Any, Any, Any]:
+        if round == 0:
+            return ctx.continue_as_new(1)
+        return (yield ctx.start_child_workflow("ui_child", ["<i>kid</i>"]))
+
+
+@workflow.defn(name="ui_child")
+class Child:
+    def run(self, ctx: WorkflowContext, name: str) -> Generator[Any, Any, str]:
+        yield ctx.sleep(0)
+        return f"done {name}"
+
+
+async def test_workflow_page_links_the_run_chain_and_children(web: httpx.AsyncClient, client: Client) -> None:
+    await client.start_workflow("ui_chain", "q", "chain-1", [0])
+    worker = Worker(client, task_queue="q", workflows=[Chain, Child])
+    await worker.run_until(workflow_id="chain-1", timeout=30)
+    runs = await client.list_runs("chain-1")
+    assert [r.run_number for r in runs] == [1, 2]
+    last = await web.get("/namespaces/default/workflows/chain-1")
+    assert "Runs (continue-as-new chain)" in last.text and "2 of 2" in last.text
+    assert f"?run_id={runs[0].run_id}" in last.text
+    child = re.search(r'href="/namespaces/default/workflows/([^"]+)">[^<]+</a></td><td>ui_child', last.text)
+    assert child, "no link to the child"
+    assert "&#34;done &lt;i&gt;kid&lt;/i&gt;&#34;" in last.text  # the decoded result, escaped
+    first = await web.get(f"/namespaces/default/workflows/chain-1?run_id={runs[0].run_id}")
+    assert "1 of 2" in first.text and "WorkflowContinuedAsNew" in first.text
+    child_page = await web.get(f"/namespaces/default/workflows/{child.group(1)}")
+    assert child_page.status_code == 200 and "Parent" in child_page.text
+    assert 'href="/namespaces/default/workflows/chain-1"' in child_page.text
+    missing_run = await web.get("/namespaces/default/workflows/chain-1?run_id=nope")
+    assert missing_run.status_code == 404
