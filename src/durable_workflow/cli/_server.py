@@ -23,52 +23,54 @@ def server() -> None:
     """Run the embedded dev server."""
 
 
+# Each option is passed to DevServer as the keyword of the same name (except --db, the db_path,
+# and --log-level), so a new DevServer knob needs only a line here.
+START_DEV_OPTIONS = [
+    click.option("--host", envvar="DW_DEV_HOST", default="127.0.0.1", show_default=True, show_envvar=True),
+    click.option(
+        "--port",
+        envvar="DW_DEV_PORT",
+        type=int,
+        default=8080,
+        show_default=True,
+        show_envvar=True,
+        help="0 = any free port.",
+    ),
+    click.option(
+        "--db",
+        envvar="DW_DEV_DB",
+        default=None,
+        show_envvar=True,
+        help="SQLite file [default: a temporary file deleted on exit]",
+    ),
+    click.option(
+        "--auth-driver",
+        envvar="DW_AUTH_DRIVER",
+        type=click.Choice(["none", "token", "roles"]),
+        default="none",
+        show_default=True,
+        show_envvar=True,
+    ),
+    click.option("--token", envvar="DW_AUTH_TOKEN", default=None, show_envvar=True, help="Shared token."),
+    click.option("--admin-token", envvar="DW_ADMIN_TOKEN", default=None, show_envvar=True),
+    click.option("--operator-token", envvar="DW_OPERATOR_TOKEN", default=None, show_envvar=True),
+    click.option("--worker-token", envvar="DW_WORKER_TOKEN", default=None, show_envvar=True),
+    click.option("--long-poll-timeout", type=float, default=30.0, show_default=True, help="Seconds."),
+    click.option("--workflow-task-lease-seconds", type=float, default=300.0, show_default=True),
+    click.option("--activity-lease-seconds", type=float, default=300.0, show_default=True),
+    click.option("--max-body-bytes", type=int, default=2 * 1024 * 1024, show_default=True),
+    click.option(
+        "--log-level",
+        type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+        default="INFO",
+        show_default=True,
+        help="INFO logs one line per request.",
+    ),
+]
+
+
 def _options(func: Any) -> Any:
-    options = [
-        click.option(
-            "--host", envvar="DW_DEV_HOST", default="127.0.0.1", show_default=True, show_envvar=True
-        ),
-        click.option(
-            "--port",
-            envvar="DW_DEV_PORT",
-            type=int,
-            default=8080,
-            show_default=True,
-            show_envvar=True,
-            help="0 = any free port.",
-        ),
-        click.option(
-            "--db",
-            envvar="DW_DEV_DB",
-            default=None,
-            show_envvar=True,
-            help="SQLite file [default: a temporary file deleted on exit]",
-        ),
-        click.option(
-            "--auth-driver",
-            envvar="DW_AUTH_DRIVER",
-            type=click.Choice(["none", "token", "roles"]),
-            default="none",
-            show_default=True,
-            show_envvar=True,
-        ),
-        click.option("--token", envvar="DW_AUTH_TOKEN", default=None, show_envvar=True, help="Shared token."),
-        click.option("--admin-token", envvar="DW_ADMIN_TOKEN", default=None, show_envvar=True),
-        click.option("--operator-token", envvar="DW_OPERATOR_TOKEN", default=None, show_envvar=True),
-        click.option("--worker-token", envvar="DW_WORKER_TOKEN", default=None, show_envvar=True),
-        click.option("--long-poll-timeout", type=float, default=30.0, show_default=True, help="Seconds."),
-        click.option("--workflow-task-lease-seconds", type=float, default=300.0, show_default=True),
-        click.option("--activity-lease-seconds", type=float, default=300.0, show_default=True),
-        click.option("--max-body-bytes", type=int, default=2 * 1024 * 1024, show_default=True),
-        click.option(
-            "--log-level",
-            type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-            default="INFO",
-            show_default=True,
-            help="INFO logs one line per request.",
-        ),
-    ]
-    for option in reversed(options):
+    for option in reversed(START_DEV_OPTIONS):
         func = option(func)
     return func
 
@@ -104,11 +106,7 @@ def start_dev(**options: Any) -> None:
     # httpx logs every request at INFO; the request log already shows them (the UI's own at DEBUG).
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
-        dev = DevServer(
-            db_path=options.pop("db"),
-            long_poll_timeout=options.pop("long_poll_timeout"),
-            **options,
-        )
+        dev = DevServer(db_path=options.pop("db"), **options)
     except ValueError as exc:
         raise CliError(str(exc), ExitCode.USAGE) from exc
     try:
