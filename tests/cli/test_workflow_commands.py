@@ -133,8 +133,25 @@ def test_exit_codes(run: Run, tmp_path: Path) -> None:
     assert run("workflow", "start", "greeter", "--id", "x", "--input-file", str(not_array)).exit_code == 2
     down = run("workflow", "list", env={"DURABLE_WORKFLOW_SERVER_URL": "http://127.0.0.1:9"})
     assert down.exit_code == 4 and "cannot reach http://127.0.0.1:9" in down.stderr
-    start(run, "greeter", "cli-dup", '"d"')
-    assert run("workflow", "start", "greeter", "--id", "cli-dup", "-t", TASK_QUEUE).exit_code in (0, 1)
+    first = start(run, "approval", "cli-dup", '"d"')
+    taken = run("workflow", "start", "approval", "--id", "cli-dup", "-t", TASK_QUEUE, "-i", '"d"')
+    assert taken.exit_code == 1 and "WorkflowAlreadyStarted" in taken.stderr
+    again = run(
+        "workflow",
+        "start",
+        "approval",
+        "--id",
+        "cli-dup",
+        "-t",
+        TASK_QUEUE,
+        "-i",
+        '"d"',
+        "--id-conflict",
+        "use-existing",
+        "-o",
+        "json",
+    ).json()
+    assert again["run_id"] == first["run_id"]
     assert run("workflow", "signal", "never-started", "decide").exit_code == 3
 
 
