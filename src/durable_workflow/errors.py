@@ -3,7 +3,9 @@
 ```
 DurableWorkflowError
 ├── TransportError                  the server could not be reached (after retries); .request
+│   └── RequestTimeout              no complete answer within the call's deadline (also a TimeoutError)
 ├── ServerError                     the server answered with an error; .status_code .reason .body
+│   ├── InvalidResponse             the answer was malformed: not JSON, too deep, too big, a 3xx, ...
 │   ├── Unauthorized                401
 │   ├── Forbidden                   403 (role gate)
 │   ├── InvalidArgument             422 (also a ValueError); .errors
@@ -55,6 +57,7 @@ __all__ = [
     "DurableWorkflowError",
     "Forbidden",
     "InvalidArgument",
+    "InvalidResponse",
     "NamespaceNotFound",
     "NonDeterminismError",
     "NonRetryableError",
@@ -63,6 +66,7 @@ __all__ = [
     "PayloadError",
     "QueryFailed",
     "ReplayError",
+    "RequestTimeout",
     "ScheduleAlreadyExists",
     "ScheduleNotFound",
     "ServerCompatibilityError",
@@ -98,6 +102,12 @@ class TransportError(DurableWorkflowError):
         self.request = request
 
 
+class RequestTimeout(TransportError, TimeoutError):
+    """No complete answer arrived within the call's overall deadline (connect, headers and body)."""
+
+    __module__ = "durable_workflow"
+
+
 class ServerError(DurableWorkflowError):
     """The server answered with an error status.
 
@@ -130,6 +140,19 @@ class ServerError(DurableWorkflowError):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status_code={self.status_code}, reason={self.reason!r})"
+
+
+class InvalidResponse(ServerError):
+    """The server's answer could not be used: not JSON, nested too deep, larger than the size cap,
+    a redirect, or not the shape the operation expects.
+
+    ``reason`` names the problem (``invalid_json_response``, ``response_too_deep``,
+    ``response_too_large``, ``unexpected_redirect``, ``invalid_response_shape``,
+    ``invalid_content_encoding``); ``body`` holds
+    an excerpt of what was received.
+    """
+
+    __module__ = "durable_workflow"
 
 
 class Unauthorized(ServerError):
@@ -271,9 +294,17 @@ class WorkflowTimedOut(WorkflowOutcomeError):
 
 
 class WorkflowResultTimeout(DurableWorkflowError, TimeoutError):
-    """`WorkflowHandle.result(timeout=...)` gave up before the workflow closed."""
+    """`WorkflowHandle.result(timeout=...)` gave up before the workflow closed.
+
+    ``diagnosis`` names the cause when the server could tell one (e.g. no worker polls the
+    workflow's task queue); the message includes it too.
+    """
 
     __module__ = "durable_workflow"
+
+    def __init__(self, message: str, *, diagnosis: str | None = None) -> None:
+        super().__init__(message)
+        self.diagnosis = diagnosis
 
 
 class ActivityFailed(DurableWorkflowError):

@@ -27,6 +27,7 @@ from durable_workflow.client import (
 from durable_workflow.client._client import DuplicatePolicy
 from durable_workflow.client._schedules import ScheduleHandle as AsyncScheduleHandle
 from durable_workflow.client._stub import HasRun, WorkflowStub as AsyncWorkflowStub
+from durable_workflow.client._transport import DEFAULT_MAX_RESPONSE_BYTES
 from durable_workflow.metrics import MetricsRecorder
 
 __all__ = ["Client", "ScheduleHandle", "WorkflowHandle", "WorkflowStub"]
@@ -190,6 +191,7 @@ class Client(_Mirror):
         transport: httpx.AsyncBaseTransport | None = None,
         retry_policy: TransportRetryPolicy | None = None,
         payload_encoding: Literal["wrapper", "value-v1"] = "wrapper",
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._runner = _LoopThread()
 
@@ -206,6 +208,7 @@ class Client(_Mirror):
                 transport=transport,
                 retry_policy=retry_policy,
                 payload_encoding=payload_encoding,
+                max_response_bytes=max_response_bytes,
             )
 
         self.async_client: AsyncClient = self._runner.run(make())

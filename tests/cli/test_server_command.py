@@ -16,6 +16,7 @@ from durable_workflow.cli._server import start_dev
 
 def test_start_dev_defaults_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
     params = start_dev.make_context("start-dev", []).params
+    assert params["durability"] == "normal"
     assert (params["host"], params["port"], params["db"], params["auth_driver"]) == (
         "127.0.0.1",
         8080,
@@ -25,7 +26,9 @@ def test_start_dev_defaults_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DW_AUTH_DRIVER", "roles")
     monkeypatch.setenv("DW_WORKER_TOKEN", "wk")
     monkeypatch.setenv("DW_AUTH_TOKEN", "shared")
+    monkeypatch.setenv("DW_DEV_DURABILITY", "full")
     params = start_dev.make_context("start-dev", ["--port", "9000", "--db", "x.sqlite"]).params
+    assert params["durability"] == "full"
     assert (params["port"], params["db"], params["auth_driver"], params["worker_token"], params["token"]) == (
         9000,
         "x.sqlite",

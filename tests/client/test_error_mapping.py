@@ -55,7 +55,7 @@ def test_reason_maps_to_exception(
     assert error.status_code == status
     assert error.reason == body.get("reason")
     assert error.body == body
-    assert error.response is response
+    assert error.response is not None and error.response.content == response.content
 
 
 def test_invalid_argument_exposes_field_errors_and_is_a_value_error() -> None:

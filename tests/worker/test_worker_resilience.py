@@ -12,7 +12,7 @@ import pytest
 
 from durable_workflow import activity, workflow
 from durable_workflow.client import Client
-from durable_workflow.errors import ActivityCancelled, ActivityFailed
+from durable_workflow.errors import ActivityCancelled, ActivityFailed, NamespaceNotFound, Unauthorized
 from durable_workflow.metrics import InMemoryMetrics
 from durable_workflow.server import DevServer
 from durable_workflow.worker import Worker
@@ -251,3 +251,60 @@ async def test_worker_registers_again_when_the_server_forgot_it(caplog: pytest.L
             )
             assert (await handle.result(timeout=15))["greeting"] == "Hello, again!"
     assert any("registering again" in r.getMessage() for r in caplog.records)
+
+
+async def test_worker_started_before_the_server_waits_for_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.faults._support import free_port
+    from tests.worker.test_worker_e2e import Greeter, greet
+
+    caplog.set_level(logging.WARNING, logger="durable_workflow.worker")
+    port = free_port()
+    async with Client(f"http://127.0.0.1:{port}", timeout=5) as client:
+        worker = Worker(client, task_queue="q", workflows=[Greeter], activities=[greet], poll_timeout=1)
+        running = asyncio.create_task(worker.run())
+        await asyncio.sleep(1.2)  # no server yet: registration fails and is retried
+        assert not running.done()
+        async with DevServer(db_path=str(tmp_path / "dev.sqlite"), port=port):
+            handle = await client.start_workflow("greeter", "q", "late-server", ["late"])
+            assert (await handle.result(timeout=20))["greeting"] == "Hello, late!"
+            await worker.stop()
+            await asyncio.wait_for(running, 10)
+    retries = [r.getMessage() for r in caplog.records if "cannot register" in r.getMessage()]
+    assert retries and f"http://127.0.0.1:{port}" in retries[0], retries
+
+
+async def test_a_configuration_error_stops_the_worker_with_a_typed_error() -> None:
+    from tests.worker.test_worker_e2e import Greeter
+
+    async with DevServer(serve_http=False, auth_driver="token", token="right") as server:
+        async with Client(server.base_url, token="wrong", transport=server.asgi_transport()) as client:
+            worker = Worker(client, task_queue="q", workflows=[Greeter], poll_timeout=1)
+            with pytest.raises(Unauthorized):
+                await asyncio.wait_for(worker.run(), 5)
+        async with Client(
+            server.base_url, token="right", namespace="nope", transport=server.asgi_transport()
+        ) as client:
+            worker = Worker(client, task_queue="q", workflows=[Greeter], poll_timeout=1)
+            with pytest.raises(NamespaceNotFound):
+                await asyncio.wait_for(worker.run(), 5)
+
+
+async def test_a_token_revoked_while_running_stops_the_worker_with_a_typed_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tests.worker.test_worker_e2e import Greeter
+
+    async with (
+        DevServer(serve_http=False, auth_driver="token", token="right") as server,
+        Client(server.base_url, token="right", transport=server.asgi_transport()) as client,
+    ):
+        worker = Worker(client, task_queue="q", workflows=[Greeter], poll_timeout=1)
+        running = asyncio.create_task(worker.run())
+        await asyncio.sleep(0.3)
+        assert not running.done()
+        client._transport._tokens["worker"] = "revoked"  # as if the server's token was rotated
+        with pytest.raises(Unauthorized):
+            await asyncio.wait_for(running, 10)
+    assert any("stops: workflow poll refused" in r.getMessage() for r in caplog.records)

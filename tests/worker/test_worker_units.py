@@ -17,6 +17,7 @@ from durable_workflow.errors import QueryFailed, ServerCompatibilityError
 from durable_workflow.payloads import DataConverter
 from durable_workflow.worker import Worker
 from durable_workflow.worker._activity_tasks import ActivityTaskRunner
+from durable_workflow.worker._completion import Completions
 from durable_workflow.worker._server import check_cluster_info
 from durable_workflow.worker._workflow_tasks import WorkflowTaskRunner
 from durable_workflow.workflow import WorkflowCache, WorkflowContext
@@ -110,11 +111,19 @@ class Recorder:
         self.calls.append((path, body))
         return {}
 
+    async def once(self, path: str, body: dict[str, Any], timeout: float) -> Any:
+        return await self(path, body)
+
+    @property
+    def completions(self) -> Completions:
+        return Completions(self.once, attempt_timeout=5)
+
 
 async def test_unknown_workflow_type_fails_the_task_clearly() -> None:
     post = Recorder()
     runner = WorkflowTaskRunner(
         post=post,
+        completions=post.completions,
         worker_id="w",
         task_queue="q",
         namespace="default",
@@ -130,7 +139,10 @@ async def test_unknown_workflow_type_fails_the_task_clearly() -> None:
             {
                 "lease_owner": "w",
                 "workflow_task_attempt": 2,
-                "failure": {"message": "no workflow registered for type 'ghost'"},
+                "failure": {
+                    "message": "workflow type 'ghost' is not registered on worker w (task queue 'q'; "
+                    "registered: [])"
+                },
             },
         )
     ]
@@ -141,6 +153,7 @@ async def test_unknown_activity_type_and_bad_arguments_fail_the_task() -> None:
     with concurrent.futures.ThreadPoolExecutor(1) as executor:
         runner = ActivityTaskRunner(
             post=post,
+            completions=post.completions,
             worker_id="w",
             task_queue="q",
             converter=DataConverter(),
@@ -161,7 +174,9 @@ async def test_unknown_activity_type_and_bad_arguments_fail_the_task() -> None:
         assert await runner.run(task) == "decode_error"
     (path1, body1), (path2, body2) = post.calls
     assert path1 == "/worker/activity-tasks/a1/fail"
-    assert body1["failure"]["message"] == "no activity registered for 'ghost'"
+    assert body1["failure"]["message"] == (
+        "activity type 'ghost' is not registered on worker w (task queue 'q'; registered: ['noop_activity'])"
+    )
     assert path2 == "/worker/activity-tasks/a2/fail" and body2["failure"]["non_retryable"] is True
     assert "takes 0 argument(s) but 2 were given" in body2["failure"]["message"]
 
@@ -257,6 +272,7 @@ async def test_history_is_paged_completely_before_deciding() -> None:
     )
     runner = WorkflowTaskRunner(
         post=post,
+        completions=post.completions,
         worker_id="w1",
         task_queue="q",
         namespace=None,
@@ -282,6 +298,7 @@ async def test_a_paging_error_fails_the_task_instead_of_deciding_on_part_of_the_
     post = Pager([RuntimeError("connection reset")])
     runner = WorkflowTaskRunner(
         post=post,
+        completions=post.completions,
         worker_id="w1",
         task_queue="q",
         namespace=None,

@@ -60,6 +60,15 @@ START_DEV_OPTIONS = [
     click.option("--activity-lease-seconds", type=float, default=300.0, show_default=True),
     click.option("--max-body-bytes", type=int, default=2 * 1024 * 1024, show_default=True),
     click.option(
+        "--durability",
+        envvar="DW_DEV_DURABILITY",
+        type=click.Choice(["normal", "full"]),
+        default="normal",
+        show_default=True,
+        show_envvar=True,
+        help="normal: acknowledged work survives a killed process; full: also power loss (fsync per commit).",
+    ),
+    click.option(
         "--log-level",
         type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
         default="INFO",

@@ -4,29 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
-from durable_workflow import errors
 from durable_workflow.client._models import NamespaceDescription
-
-
-def _q(segment: str) -> str:
-    return quote(segment, safe="")
-
-
-def _as_object(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise errors.ServerError(
-            f"the server's {what} answer is not a JSON object", reason="invalid_response"
-        )
-    return value
+from durable_workflow.client._routes import api_path, expect_object, listed
 
 
 class AdminMixin:
     """Management calls; they need an operator or admin token on servers with role auth."""
 
     async def _control(
-        self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        subject: str | None = None,
     ) -> Any:
         raise NotImplementedError
 
@@ -34,15 +27,15 @@ class AdminMixin:
 
     async def list_namespaces(self) -> list[NamespaceDescription]:
         """Every namespace on the server."""
-        body = _as_object(await self._control("GET", "/namespaces"), "namespaces")
+        body = expect_object(await self._control("GET", "/namespaces"), "namespaces")
         return [
-            NamespaceDescription.from_body(n) for n in body.get("namespaces") or [] if isinstance(n, dict)
+            NamespaceDescription.from_body(n) for n in listed(body.get("namespaces")) if isinstance(n, dict)
         ]
 
     async def describe_namespace(self, name: str) -> NamespaceDescription:
         """One namespace. Raises `NamespaceNotFound` if it does not exist."""
-        body = await self._control("GET", f"/namespaces/{_q(name)}")
-        return NamespaceDescription.from_body(_as_object(body, "namespace"))
+        body = await self._control("GET", api_path("namespaces", name))
+        return NamespaceDescription.from_body(expect_object(body, "namespace"))
 
     async def create_namespace(
         self, name: str, *, description: str | None = None, retention_days: int = 30
@@ -50,7 +43,7 @@ class AdminMixin:
         """Create a namespace."""
         payload = {"name": name, "description": description, "retention_days": retention_days}
         body = await self._control("POST", "/namespaces", json=payload)
-        return NamespaceDescription.from_body(_as_object(body, "namespace"))
+        return NamespaceDescription.from_body(expect_object(body, "namespace"))
 
     async def update_namespace(
         self, name: str, *, description: str | None = None, retention_days: int | None = None
@@ -61,14 +54,14 @@ class AdminMixin:
             payload["description"] = description
         if retention_days is not None:
             payload["retention_days"] = retention_days
-        body = await self._control("PUT", f"/namespaces/{_q(name)}", json=payload)
-        return NamespaceDescription.from_body(_as_object(body, "namespace"))
+        body = await self._control("PUT", api_path("namespaces", name), json=payload)
+        return NamespaceDescription.from_body(expect_object(body, "namespace"))
 
     # -- search attributes -----------------------------------------------------------------
 
     async def list_search_attributes(self) -> dict[str, dict[str, Any]]:
         """``{"system_attributes": {...}, "custom_attributes": {...}}`` of the namespace."""
-        body = _as_object(await self._control("GET", "/search-attributes"), "search attributes")
+        body = expect_object(await self._control("GET", "/search-attributes"), "search attributes")
         return {
             key: dict(body[key]) if isinstance(body.get(key), dict) else {}
             for key in ("system_attributes", "custom_attributes")
@@ -77,36 +70,36 @@ class AdminMixin:
     async def create_search_attribute(self, name: str, type: str) -> dict[str, Any]:
         """Register a custom search attribute of a type such as ``keyword``, ``int`` or ``datetime``."""
         body = await self._control("POST", "/search-attributes", json={"name": name, "type": type})
-        return _as_object(body, "search attribute")
+        return expect_object(body, "search attribute")
 
     async def delete_search_attribute(self, name: str) -> dict[str, Any]:
         """Remove a custom search attribute."""
-        body = await self._control("DELETE", f"/search-attributes/{_q(name)}")
-        return _as_object(body, "search attribute")
+        body = await self._control("DELETE", api_path("search-attributes", name))
+        return expect_object(body, "search attribute")
 
     # -- task queues and workers -----------------------------------------------------------
 
     async def list_task_queues(self) -> list[dict[str, Any]]:
         """Task queues of the namespace with their pollers and backlog."""
-        body = _as_object(await self._control("GET", "/task-queues"), "task queues")
-        return [q for q in body.get("task_queues") or [] if isinstance(q, dict)]
+        body = expect_object(await self._control("GET", "/task-queues"), "task queues")
+        return [q for q in listed(body.get("task_queues")) if isinstance(q, dict)]
 
     async def describe_task_queue(self, name: str) -> dict[str, Any]:
         """One task queue (an unknown name describes an empty queue)."""
-        return _as_object(await self._control("GET", f"/task-queues/{_q(name)}"), "task queue")
+        return expect_object(await self._control("GET", api_path("task-queues", name)), "task queue")
 
     async def list_workers(
         self, *, task_queue: str | None = None, status: str | None = None
     ) -> list[dict[str, Any]]:
         """Registered workers of the namespace."""
         params = {"task_queue": task_queue, "status": status}
-        body = _as_object(await self._control("GET", "/workers", params=params), "workers")
-        return [w for w in body.get("workers") or [] if isinstance(w, dict)]
+        body = expect_object(await self._control("GET", "/workers", params=params), "workers")
+        return [w for w in listed(body.get("workers")) if isinstance(w, dict)]
 
     async def describe_worker(self, worker_id: str) -> dict[str, Any]:
         """One registered worker."""
-        return _as_object(await self._control("GET", f"/workers/{_q(worker_id)}"), "worker")
+        return expect_object(await self._control("GET", api_path("workers", worker_id)), "worker")
 
     async def deregister_worker(self, worker_id: str) -> dict[str, Any]:
         """Remove a worker registration."""
-        return _as_object(await self._control("DELETE", f"/workers/{_q(worker_id)}"), "worker")
+        return expect_object(await self._control("DELETE", api_path("workers", worker_id)), "worker")

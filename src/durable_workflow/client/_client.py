@@ -14,9 +14,10 @@ from durable_workflow import errors
 from durable_workflow.client._admin import AdminMixin
 from durable_workflow.client._handle import WorkflowHandle
 from durable_workflow.client._models import HistoryPage, UpdateResult, WorkflowExecution, WorkflowList
+from durable_workflow.client._routes import api_path, check_workflow_id, expect_object, listed
 from durable_workflow.client._schedules import ScheduleMixin
 from durable_workflow.client._stub import HasRun, WorkflowStub
-from durable_workflow.client._transport import Transport, TransportRetryPolicy
+from durable_workflow.client._transport import DEFAULT_MAX_RESPONSE_BYTES, Transport, TransportRetryPolicy
 from durable_workflow.metrics import MetricsRecorder, NoopMetrics
 from durable_workflow.payloads import DataConverter, from_json_compatible, to_json_compatible
 
@@ -41,6 +42,8 @@ class Client(AdminMixin, ScheduleMixin):
         transport: an `httpx.AsyncBaseTransport`, e.g. ``httpx.ASGITransport`` for an in-process server.
         retry_policy: how transport faults (connection errors, 5xx, 429) are retried.
         payload_encoding: ``"wrapper"`` (the default Avro generic wrapper) or ``"value-v1"``.
+        max_response_bytes: the largest answer accepted (decoded); a larger one raises
+            `InvalidResponse` with reason ``response_too_large``.
     """
 
     __module__ = "durable_workflow"
@@ -58,6 +61,7 @@ class Client(AdminMixin, ScheduleMixin):
         transport: httpx.AsyncBaseTransport | None = None,
         retry_policy: TransportRetryPolicy | None = None,
         payload_encoding: Literal["wrapper", "value-v1"] = "wrapper",
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if base_url.rstrip("/").endswith("/api"):
             raise ValueError("base_url must not end with /api; the SDK adds it (e.g. http://localhost:8080)")
@@ -72,6 +76,7 @@ class Client(AdminMixin, ScheduleMixin):
             "timeout": timeout,
             "retry_policy": retry_policy,
             "payload_encoding": payload_encoding,
+            "max_response_bytes": max_response_bytes,
         }
         self._transport = Transport(
             self.base_url,
@@ -82,6 +87,7 @@ class Client(AdminMixin, ScheduleMixin):
             metrics=self.metrics,
             retry_policy=retry_policy or TransportRetryPolicy(),
             transport=transport,
+            max_response_bytes=max_response_bytes,
         )
 
     def __repr__(self) -> str:
@@ -100,19 +106,27 @@ class Client(AdminMixin, ScheduleMixin):
         await self._transport.aclose()
 
     async def _control(
-        self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        subject: str | None = None,
     ) -> Any:
-        return await self._transport.request(method, path, plane="control", json=json, params=params)
+        return await self._transport.request(
+            method, path, plane="control", json=json, params=params, subject=subject
+        )
 
     # -- discovery ---------------------------------------------------------------------------
 
     async def health(self) -> dict[str, Any]:
         """``GET /api/health``."""
-        return _object(await self._control("GET", "/health"), "health")
+        return expect_object(await self._control("GET", "/health"), "health")
 
     async def get_cluster_info(self) -> dict[str, Any]:
         """``GET /api/cluster/info``: versions, capabilities and limits of the server."""
-        return _object(await self._control("GET", "/cluster/info"), "cluster info")
+        return expect_object(await self._control("GET", "/cluster/info"), "cluster info")
 
     # -- starting ----------------------------------------------------------------------------
 
@@ -138,6 +152,7 @@ class Client(AdminMixin, ScheduleMixin):
         Raises:
             WorkflowAlreadyStarted: the id is taken and ``duplicate_policy`` forbids another start.
         """
+        check_workflow_id(workflow_id)
         args = [to_json_compatible(a) for a in (input or [])]
         body: dict[str, Any] = {
             "workflow_id": workflow_id,
@@ -154,13 +169,14 @@ class Client(AdminMixin, ScheduleMixin):
         }
         body.update({k: v for k, v in optional.items() if v is not None})
         try:
-            answer = await self._control("POST", "/workflows", json=body)
+            answer = expect_object(await self._control("POST", "/workflows", json=body), "start")
         except errors.WorkflowAlreadyStarted as exc:
             answer = await self._own_earlier_start(exc, workflow_id, workflow_type, args)
+        run_id = answer.get("run_id")
         return WorkflowHandle(
             self,
-            str(answer.get("workflow_id", workflow_id)),
-            run_id=answer.get("run_id"),
+            workflow_id,
+            run_id=run_id if isinstance(run_id, str) else None,
             workflow_type=workflow_type,
             result_type=result_type,
         )
@@ -222,7 +238,8 @@ class Client(AdminMixin, ScheduleMixin):
 
     async def describe_workflow(self, workflow_id: str) -> WorkflowExecution:
         """The workflow's current run: status, input, output, memo, search attributes."""
-        body = _object(await self._control("GET", f"/workflows/{workflow_id}"), "describe")
+        answer = await self._control("GET", _workflow_path(workflow_id), subject=_subject(workflow_id))
+        body = expect_object(answer, "describe")
         return self._execution(body)
 
     def _execution(self, body: Mapping[str, Any]) -> WorkflowExecution:
@@ -238,7 +255,8 @@ class Client(AdminMixin, ScheduleMixin):
 
     async def list_runs(self, workflow_id: str) -> list[WorkflowExecution]:
         """Every run of the workflow, oldest first (a continue-as-new chain has several)."""
-        body = _object(await self._control("GET", f"/workflows/{workflow_id}/runs"), "runs")
+        path = _workflow_path(workflow_id, "runs")
+        body = expect_object(await self._control("GET", path, subject=_subject(workflow_id)), "runs")
         return [self._execution(row) for row in body.get("runs") or [] if isinstance(row, Mapping)]
 
     async def list_workflows(
@@ -258,8 +276,8 @@ class Client(AdminMixin, ScheduleMixin):
             "page_size": page_size,
             "next_page_token": next_page_token,
         }
-        body = _object(await self._control("GET", "/workflows", params=params), "list")
-        rows = body.get("workflows") or []
+        body = expect_object(await self._control("GET", "/workflows", params=params), "list")
+        rows = listed(body.get("workflows"))
         executions = [self._execution(row) for row in rows if isinstance(row, Mapping)]
         return WorkflowList(executions=executions, next_page_token=body.get("next_page_token"))
 
@@ -274,6 +292,12 @@ class Client(AdminMixin, ScheduleMixin):
                 workflow_id, run_id, next_page_token=token, page_size=page_size
             )
             events.extend(page.events)
+            if page.next_page_token and (page.next_page_token == token or not page.events):
+                raise errors.InvalidResponse(
+                    f"the server's history of workflow {workflow_id!r} does not advance "
+                    f"(page token {page.next_page_token!r} after {len(events)} events)",
+                    reason="invalid_response_shape",
+                )
             token = page.next_page_token
             if not token:
                 return events
@@ -295,15 +319,18 @@ class Client(AdminMixin, ScheduleMixin):
         params: dict[str, Any] = {"page_size": page_size, "next_page_token": next_page_token}
         if wait_new_event:
             params["wait_new_event"] = 1
-        path = f"/workflows/{workflow_id}/runs/{run_id}/history"
-        body = _object(await self._control("GET", path, params=params), "history")
-        events = [e for e in body.get("events") or [] if isinstance(e, dict)]
-        return HistoryPage(events=events, next_page_token=body.get("next_page_token") or None)
+        path = _workflow_path(workflow_id, "runs", run_id, "history")
+        answer = await self._control("GET", path, params=params, subject=_subject(workflow_id, run_id))
+        body = expect_object(answer, "history")
+        events = [e for e in listed(body.get("events")) if isinstance(e, dict)]
+        token = body.get("next_page_token")
+        return HistoryPage(events=events, next_page_token=token if isinstance(token, str) and token else None)
 
     async def export_history(self, workflow_id: str, run_id: str) -> dict[str, Any]:
         """The run's history export bundle (replayable with `durable_workflow.testing.replay`)."""
-        path = f"/workflows/{workflow_id}/runs/{run_id}/history/export"
-        return _object(await self._control("GET", path), "history export")
+        path = _workflow_path(workflow_id, "runs", run_id, "history", "export")
+        answer = await self._control("GET", path, subject=_subject(workflow_id, run_id))
+        return expect_object(answer, "history export")
 
     # -- steering ----------------------------------------------------------------------------
 
@@ -318,15 +345,18 @@ class Client(AdminMixin, ScheduleMixin):
         body: dict[str, Any] = {"request_id": f"sdk-python-signal-{uuid.uuid4().hex}"}
         if args:
             body["input"] = self.converter.envelope(list(args))
-        await self._control("POST", f"/workflows/{workflow_id}/signal/{signal_name}", json=body)
+        path = _workflow_path(workflow_id, "signal", signal_name)
+        await self._control("POST", path, json=body, subject=_subject(workflow_id))
 
     async def query_workflow(
         self, workflow_id: str, query_name: str, args: Sequence[Any] | None = None, *, result_type: Any = Any
     ) -> Any:
         """Run a query handler on a live worker and return its answer, rebuilt into ``result_type``."""
         body = {"input": self.converter.envelope(list(args))} if args else {}
-        path = f"/workflows/{workflow_id}/query/{query_name}"
-        answer = _object(await self._control("POST", path, json=body), "query")
+        path = _workflow_path(workflow_id, "query", query_name)
+        answer = expect_object(
+            await self._control("POST", path, json=body, subject=_subject(workflow_id)), "query"
+        )
         value = answer.get("result")
         if isinstance(answer.get("result_envelope"), Mapping) and answer["result_envelope"].get("blob"):
             value = self.converter.decode(answer["result_envelope"])
@@ -356,8 +386,10 @@ class Client(AdminMixin, ScheduleMixin):
             body["input"] = self.converter.envelope(list(args))
         if wait_timeout_seconds is not None:
             body["wait_timeout_seconds"] = wait_timeout_seconds
-        path = f"/workflows/{workflow_id}/update/{update_name}"
-        answer = _object(await self._control("POST", path, json=body), "update")
+        path = _workflow_path(workflow_id, "update", update_name)
+        answer = expect_object(
+            await self._control("POST", path, json=body, subject=_subject(workflow_id)), "update"
+        )
         value = answer.get("result")
         if isinstance(answer.get("result_envelope"), Mapping) and answer["result_envelope"].get("blob"):
             value = self.converter.decode(answer["result_envelope"])
@@ -373,18 +405,19 @@ class Client(AdminMixin, ScheduleMixin):
     async def cancel_workflow(self, workflow_id: str, *, reason: str | None = None) -> None:
         """Cancel the workflow's current run."""
         body = {"reason": reason} if reason else {}
-        await self._control("POST", f"/workflows/{workflow_id}/cancel", json=body)
+        path = _workflow_path(workflow_id, "cancel")
+        await self._control("POST", path, json=body, subject=_subject(workflow_id))
 
     async def terminate_workflow(self, workflow_id: str, *, reason: str | None = None) -> None:
         """Terminate the workflow's current run at once."""
         body = {"reason": reason} if reason else {}
-        await self._control("POST", f"/workflows/{workflow_id}/terminate", json=body)
+        path = _workflow_path(workflow_id, "terminate")
+        await self._control("POST", path, json=body, subject=_subject(workflow_id))
 
 
-def _object(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise errors.ServerError(
-            f"the server's {what} answer is not a JSON object",
-            reason=f"invalid_{what.replace(' ', '_')}_response",
-        )
-    return value
+def _workflow_path(workflow_id: str, *rest: str) -> str:
+    return api_path("workflows", workflow_id, *rest)
+
+
+def _subject(workflow_id: str, run_id: str | None = None) -> str:
+    return f"workflow {workflow_id!r}" + (f" run {run_id!r}" if run_id else "")

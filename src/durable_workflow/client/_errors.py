@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from durable_workflow import errors
+from durable_workflow.client._answers import Answer, error_body
 
 _NOT_FOUND = {
     "instance_not_found": errors.WorkflowNotFound,
@@ -103,19 +104,24 @@ def _message(body: Any, status: int) -> str:
     return f"HTTP {status}"
 
 
-def error_for_response(response: httpx.Response) -> errors.ServerError:
-    """The exception for an error response (status >= 400), with status, reason and body attached."""
-    try:
-        body: Any = response.json()
-    except ValueError:
-        body = response.text
+def error_for_answer(answer: Answer, subject: str | None = None) -> errors.ServerError:
+    """The exception for an error answer (status >= 400), with status, reason and body attached.
+
+    ``subject`` (e.g. ``"workflow 'order-1'"``) is named in not-found messages.
+    """
+    body = error_body(answer)
     mapping = body if isinstance(body, Mapping) else {}
     reason = mapping.get("reason") if isinstance(mapping.get("reason"), str) else None
-    cls = _exception_class(response.status_code, reason, mapping)
-    return cls(
-        _message(body, response.status_code),
-        status_code=response.status_code,
-        reason=reason,
-        body=body,
-        response=response,
-    )
+    cls = _exception_class(answer.status, reason, mapping)
+    message = _message(body, answer.status)
+    if subject and answer.status == 404 and cls is not errors.ServerError:
+        message = f"{subject} not found ({message})"
+    elif subject and answer.status == 404:
+        message = f"{subject}: {message}"
+    return cls(message, status_code=answer.status, reason=reason, body=body, response=answer.response())
+
+
+def error_for_response(response: httpx.Response, subject: str | None = None) -> errors.ServerError:
+    """`error_for_answer` for an `httpx.Response` whose body has been read."""
+    answer = Answer(response.status_code, response.headers, response.content, response.request)
+    return error_for_answer(answer, subject)

@@ -4,19 +4,26 @@ The server has no "wait for result" call. Instead of polling ``describe``, the w
 the current run's history (``wait_new_event``) from the last event it has seen, follows
 continue-as-new to the next run, and stops at the terminal event. A busy workflow wakes the poll
 on every event, so after a burst of immediate re-polls, consecutive non-terminal wakes back off
-(up to the old polling interval) to keep the request rate bounded. Servers that refuse the long
-poll are polled through ``describe``.
+(up to the old polling interval) to keep the request rate bounded; so do answers that come back
+empty at once (a server that does not hold the poll). Servers that refuse the long poll are
+polled through ``describe``.
+
+While waiting, a watcher asks the server why the workflow is not progressing once the wait
+passes `SLOW_RESULT_WARNING_SECONDS` (and again every `REDIAGNOSE_SECONDS`), and logs a WARNING
+on ``durable_workflow.client`` when it finds a cause; a timeout names the cause in its message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from durable_workflow import errors
+from durable_workflow.client._diagnose import diagnose
 from durable_workflow.client._models import WorkflowExecution
 from durable_workflow.payloads import from_json_compatible
 
@@ -32,6 +39,13 @@ _FIRST_POLL_SECONDS = 0.02
 #: one request) before backing off: short workflows end within them.
 _FREE_WAKES = 10
 _COALESCE_SECONDS = 0.015
+#: An empty answer faster than this was not a held long poll.
+_HELD_POLL_SECONDS = 1.0
+#: Waits longer than this are diagnosed (and a found cause logged) while they go on.
+SLOW_RESULT_WARNING_SECONDS = 10.0
+REDIAGNOSE_SECONDS = 60.0
+
+logger = logging.getLogger("durable_workflow.client")
 
 
 def _token_after(sequence: int) -> str | None:
@@ -55,6 +69,29 @@ class ResultWaiter:
         self._deadline = None if timeout is None else time.monotonic() + timeout
 
     async def wait(self) -> Any:
+        watcher = asyncio.create_task(self._watch())
+        try:
+            return await self._wait()
+        except errors.WorkflowResultTimeout as exc:
+            cause = await diagnose(self._client, self._workflow_id)
+            if cause is None:
+                raise
+            raise errors.WorkflowResultTimeout(f"{exc}: {cause}", diagnosis=cause) from None
+        finally:
+            watcher.cancel()
+
+    async def _watch(self) -> None:
+        """Log a WARNING naming the cause when the wait goes on for long."""
+        await asyncio.sleep(SLOW_RESULT_WARNING_SECONDS)
+        told = None
+        while True:
+            cause = await diagnose(self._client, self._workflow_id)
+            if cause is not None and cause != told:
+                logger.warning("still waiting for workflow %r: %s", self._workflow_id, cause)
+                told = cause
+            await asyncio.sleep(REDIAGNOSE_SECONDS)
+
+    async def _wait(self) -> Any:
         execution = await self._client.describe_workflow(self._workflow_id)
         if _closed(execution):
             return await self._outcome(execution)
@@ -84,11 +121,13 @@ class ResultWaiter:
             page = self._client.get_history_page(
                 self._workflow_id, run_id, next_page_token=_token_after(after), wait_new_event=True
             )
+            asked = time.monotonic()
             try:
                 events = (await asyncio.wait_for(page, remaining)).events
             except asyncio.TimeoutError:
                 self._remaining("running")  # raises WorkflowResultTimeout
                 continue
+            held = time.monotonic() - asked >= _HELD_POLL_SECONDS
             for event in events:
                 after = max(after, int(event.get("sequence") or 0))
                 kind, payload = _kind_and_payload(event)
@@ -97,7 +136,7 @@ class ResultWaiter:
                     break
                 if kind in _TERMINAL_EVENTS:
                     return self._from_terminal_event(run_id, codec, kind, payload)
-            wakes = wakes + 1 if events else 0
+            wakes = wakes + 1 if events or not held else 0
             backoff = _backoff(backoff, wakes)
 
     async def _poll_describe(self) -> Any:

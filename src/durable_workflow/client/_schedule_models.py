@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar
 from typing_extensions import ParamSpec
 
 from durable_workflow.client._models import parse_time
+from durable_workflow.client._routes import listed
 from durable_workflow.client._stub import positional_arguments, workflow_type_name
 from durable_workflow.payloads import to_json_compatible
 
@@ -110,11 +111,11 @@ class ScheduleSpec:
         data = body if isinstance(body, Mapping) else {}
         intervals = [
             ScheduleInterval(every=str(i.get("every")), offset=i.get("offset"))
-            for i in data.get("intervals") or []
+            for i in listed(data.get("intervals"))
             if isinstance(i, Mapping)
         ]
         return cls(
-            cron_expressions=[str(c) for c in data.get("cron_expressions") or []],
+            cron_expressions=[str(c) for c in listed(data.get("cron_expressions"))],
             intervals=intervals,
             timezone=data.get("timezone") if isinstance(data.get("timezone"), str) else None,
             start_at=parse_time(data.get("start_at")),
@@ -328,10 +329,10 @@ class ScheduleDescription:
             search_attributes=_dict(body.get("search_attributes")),
             latest_workflow_instance_id=_str(body.get("latest_workflow_instance_id")),
             recent_actions=[
-                ScheduleRecentAction.from_wire(a) for a in recent or [] if isinstance(a, Mapping)
+                ScheduleRecentAction.from_wire(a) for a in listed(recent) if isinstance(a, Mapping)
             ],
             buffered_actions=[
-                dict(a) for a in pick("buffered_actions", info) or [] if isinstance(a, Mapping)
+                dict(a) for a in listed(pick("buffered_actions", info)) if isinstance(a, Mapping)
             ],
             namespace=_str(body.get("namespace")),
             raw=dict(body),
@@ -410,7 +411,7 @@ class ScheduleBackfillResult:
                 run_id=_str(r.get("run_id")),
                 reason=_str(r.get("reason")),
             )
-            for r in body.get("results") or []
+            for r in listed(body.get("results"))
             if isinstance(r, Mapping)
         ]
         return cls(
@@ -461,7 +462,7 @@ class ScheduleHistory:
                 workflow_instance_id=_str(e.get("workflow_instance_id")),
                 workflow_run_id=_str(e.get("workflow_run_id")),
             )
-            for e in body.get("events") or []
+            for e in listed(body.get("events"))
             if isinstance(e, Mapping)
         ]
         cursor = body.get("next_cursor")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
-from durable_workflow import errors
+from durable_workflow.client._routes import api_path, expect_object, listed
 from durable_workflow.client._schedule_models import (
     OverlapPolicy,
     ScheduleAction,
@@ -25,15 +24,7 @@ if TYPE_CHECKING:
 
 
 def _path(schedule_id: str, *rest: str) -> str:
-    return "/".join(["/schedules", quote(schedule_id, safe=""), *rest])
-
-
-def _object(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise errors.ServerError(
-            f"the server's {what} answer is not a JSON object", reason="invalid_response"
-        )
-    return value
+    return api_path("schedules", schedule_id, *rest)
 
 
 class ScheduleMixin:
@@ -42,7 +33,13 @@ class ScheduleMixin:
     converter: DataConverter
 
     async def _control(
-        self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        subject: str | None = None,
     ) -> Any:
         raise NotImplementedError
 
@@ -79,7 +76,7 @@ class ScheduleMixin:
         }
         body.update({k: v for k, v in optional.items() if v is not None})
         answer = await self._control("POST", "/schedules", json=body)
-        created = _object(answer, "create schedule").get("schedule_id") or schedule_id
+        created = expect_object(answer, "create schedule").get("schedule_id") or schedule_id
         return ScheduleHandle(self, str(created))
 
     def get_schedule_handle(self, schedule_id: str) -> ScheduleHandle:
@@ -103,8 +100,8 @@ class ScheduleMixin:
             "page_size": page_size,
             "next_page_token": next_page_token,
         }
-        body = _object(await self._control("GET", "/schedules", params=params), "list schedules")
-        rows = [r for r in body.get("schedules") or [] if isinstance(r, Mapping)]
+        body = expect_object(await self._control("GET", "/schedules", params=params), "list schedules")
+        rows = [r for r in listed(body.get("schedules")) if isinstance(r, Mapping)]
         token = body.get("next_page_token")
         return ScheduleList(
             schedules=[ScheduleDescription.from_wire(r, self.converter) for r in rows],
@@ -113,8 +110,8 @@ class ScheduleMixin:
 
     async def describe_schedule(self, schedule_id: str) -> ScheduleDescription:
         """The schedule's definition and state. Raises `ScheduleNotFound`."""
-        body = await self._control("GET", _path(schedule_id))
-        return ScheduleDescription.from_wire(_object(body, "describe schedule"), self.converter)
+        body = await self._control("GET", _path(schedule_id), subject=f"schedule {schedule_id!r}")
+        return ScheduleDescription.from_wire(expect_object(body, "describe schedule"), self.converter)
 
     async def update_schedule(
         self,
@@ -141,29 +138,35 @@ class ScheduleMixin:
             "search_attributes": dict(search_attributes) if search_attributes is not None else None,
         }
         body = {k: v for k, v in optional.items() if v is not None}
-        await self._control("PUT", _path(schedule_id), json=body)
+        await self._control("PUT", _path(schedule_id), json=body, subject=f"schedule {schedule_id!r}")
 
     async def delete_schedule(self, schedule_id: str) -> None:
         """Delete a schedule; workflows it already started keep running."""
-        await self._control("DELETE", _path(schedule_id))
+        await self._control("DELETE", _path(schedule_id), subject=f"schedule {schedule_id!r}")
 
     async def pause_schedule(self, schedule_id: str, *, note: str | None = None) -> None:
         """Stop firing until resumed; ``note`` replaces the schedule's note."""
         body = {"note": note} if note is not None else {}
-        await self._control("POST", _path(schedule_id, "pause"), json=body)
+        await self._control(
+            "POST", _path(schedule_id, "pause"), json=body, subject=f"schedule {schedule_id!r}"
+        )
 
     async def resume_schedule(self, schedule_id: str, *, note: str | None = None) -> None:
         """Fire again from now on (fires missed while paused are not made up)."""
         body = {"note": note} if note is not None else {}
-        await self._control("POST", _path(schedule_id, "resume"), json=body)
+        await self._control(
+            "POST", _path(schedule_id, "resume"), json=body, subject=f"schedule {schedule_id!r}"
+        )
 
     async def trigger_schedule(
         self, schedule_id: str, *, overlap_policy: OverlapPolicy | None = None
     ) -> ScheduleTriggerResult:
         """Fire once now, optionally with another overlap policy for this fire."""
         body = {"overlap_policy": overlap_policy} if overlap_policy is not None else {}
-        answer = await self._control("POST", _path(schedule_id, "trigger"), json=body)
-        return ScheduleTriggerResult.from_wire(_object(answer, "trigger schedule"), schedule_id)
+        answer = await self._control(
+            "POST", _path(schedule_id, "trigger"), json=body, subject=f"schedule {schedule_id!r}"
+        )
+        return ScheduleTriggerResult.from_wire(expect_object(answer, "trigger schedule"), schedule_id)
 
     async def backfill_schedule(
         self,
@@ -181,8 +184,10 @@ class ScheduleMixin:
         body: dict[str, Any] = {"start_time": time_to_iso(start_time), "end_time": time_to_iso(end_time)}
         if overlap_policy is not None:
             body["overlap_policy"] = overlap_policy
-        answer = await self._control("POST", _path(schedule_id, "backfill"), json=body)
-        return ScheduleBackfillResult.from_wire(_object(answer, "backfill schedule"), schedule_id)
+        answer = await self._control(
+            "POST", _path(schedule_id, "backfill"), json=body, subject=f"schedule {schedule_id!r}"
+        )
+        return ScheduleBackfillResult.from_wire(expect_object(answer, "backfill schedule"), schedule_id)
 
     async def get_schedule_history(
         self, schedule_id: str, *, limit: int | None = None, after_sequence: int | None = None
@@ -193,8 +198,10 @@ class ScheduleMixin:
         if after_sequence is not None and after_sequence < 0:
             raise ValueError("after_sequence must not be negative")
         params = {"limit": limit, "after_sequence": after_sequence}
-        answer = await self._control("GET", _path(schedule_id, "history"), params=params)
-        return ScheduleHistory.from_wire(_object(answer, "schedule history"), schedule_id)
+        answer = await self._control(
+            "GET", _path(schedule_id, "history"), params=params, subject=f"schedule {schedule_id!r}"
+        )
+        return ScheduleHistory.from_wire(expect_object(answer, "schedule history"), schedule_id)
 
 
 class ScheduleHandle:

@@ -1,4 +1,11 @@
-"""HTTP transport shared by the client and the worker: headers, retries, error mapping, metrics."""
+"""HTTP transport shared by the client and the worker: headers, retries, deadlines, error mapping, metrics.
+
+All limits live here, above the `httpx` transport, so they hold for any transport underneath
+(the default connection pool, `httpx.ASGITransport`, or one a user supplies): each call has one
+overall deadline covering connect, headers, body and retries; answers are read as a stream and
+cut off at ``max_response_bytes``; ``Retry-After`` on 429/503 is honoured within the deadline;
+a redirect is an error (the API never redirects, and following one could leak the token).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,8 @@ from typing import Any, Literal
 import httpx
 
 from durable_workflow import errors
-from durable_workflow.client._errors import error_for_response
+from durable_workflow.client._answers import Answer, invalid, parse_object, retry_after_seconds
+from durable_workflow.client._errors import error_for_answer
 from durable_workflow.client._routes import route_template
 from durable_workflow.metrics import CLIENT_REQUEST_DURATION, CLIENT_REQUESTS, MetricsRecorder
 
@@ -21,6 +29,9 @@ Plane = Literal["control", "worker"]
 
 CONTROL_PLANE_VERSION = "2"
 WORKER_PROTOCOL_VERSION = "1.1"
+#: Default cap on one answer's (decoded) size.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+_START_DEV_HINT = "Is a server running there? Start a local one with `durable-workflow server start-dev`."
 
 
 @dataclass(frozen=True)
@@ -72,12 +83,16 @@ class Transport:
         metrics: MetricsRecorder,
         retry_policy: TransportRetryPolicy,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        if timeout <= 0 or max_response_bytes <= 0:
+            raise ValueError("timeout and max_response_bytes must be positive")
         self.base_url = base_url.rstrip("/")
         self.namespace = namespace
         self.timeout = timeout
         self.metrics = metrics
         self.retry_policy = retry_policy
+        self.max_response_bytes = max_response_bytes
         self._tokens: dict[Plane, str | None] = {"control": control_token, "worker": worker_token}
         self._http = httpx.AsyncClient(base_url=self.base_url + "/api", timeout=timeout, transport=transport)
 
@@ -113,34 +128,74 @@ class Transport:
         params: Mapping[str, Any] | None = None,
         timeout: float | None = None,
         retry: bool = True,
-    ) -> Any:
-        """Send one logical request, retrying transport faults; return the parsed JSON body.
+        subject: str | None = None,
+    ) -> dict[str, Any] | None:
+        """Send one logical request, retrying transport faults; return the JSON object answered.
+
+        ``timeout`` (default: the client's) is the deadline for the whole call, retries and
+        ``Retry-After`` waits included. ``subject`` (e.g. ``"workflow 'a'"``) names what a 404 is about.
 
         Raises:
             ServerError: (or a subclass) for an error answer, after retries. ``.attempts`` tells
                 how many attempts were made, so callers can tell an ambiguous retry.
-            TransportError: when the server could not be reached at all.
+            InvalidResponse: the answer was a redirect, too large, not JSON or not an object.
+            RequestTimeout: no complete answer before the deadline.
+            TransportError: the server could not be reached at all.
         """
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         attempts = self.retry_policy.max_attempts if retry else 1
         query = {k: v for k, v in (params or {}).items() if v is not None}
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = await self._send_once(method, path, plane, json, query, timeout)
+                answer = await self._send_once(method, path, plane, json, query, deadline)
             except httpx.TransportError as exc:
-                if last:
-                    raise errors.TransportError(
-                        f"{method} {path}: {exc!r}", request=_request_of(exc)
-                    ) from exc
+                failure: Exception = self._unreachable(method, path, exc)
+                delay = self.retry_policy.backoff(attempt)
             else:
-                if response.status_code < 400:
-                    return _parse_body(response)
-                if last or not _retryable_status(response.status_code):
-                    error = error_for_response(response)
-                    error.attempts = attempt + 1
-                    raise error
-            await asyncio.sleep(self.retry_policy.backoff(attempt))
+                if answer.status < 300:
+                    return parse_object(answer)
+                failure = self._refusal(answer, method, path, subject)
+                failure.attempts = attempt + 1
+                if not _retryable_status(answer.status):
+                    raise failure
+                delay = self._retry_delay(answer, attempt, deadline, failure)
+            if last or delay >= deadline - time.monotonic():
+                raise failure
+            await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _refusal(self, answer: Answer, method: str, path: str, subject: str | None) -> errors.ServerError:
+        if answer.status < 400:
+            location = answer.headers.get("location", "")
+            return invalid(
+                answer,
+                "unexpected_redirect",
+                f"{method} {path}: the server answered {answer.status} (redirect to {location!r}); "
+                f"the API never redirects, so {self.base_url} is probably not a Durable Workflow server "
+                "(or a proxy in front of it rewrites requests)",
+            )
+        return error_for_answer(answer, subject)
+
+    def _retry_delay(self, answer: Answer, attempt: int, deadline: float, error: errors.ServerError) -> float:
+        delay = self.retry_policy.backoff(attempt)
+        wait = retry_after_seconds(answer.headers) if answer.status in (429, 503) else None
+        if wait is None:
+            return delay
+        if wait >= deadline - time.monotonic():
+            error.args = (
+                f"{error.args[0]} (the server asked to retry after {wait:.1f} s, past the deadline)",
+            )
+        return max(delay, wait)
+
+    def _unreachable(self, method: str, path: str, exc: httpx.TransportError) -> errors.TransportError:
+        where = f"{method} {path} at {self.base_url}"
+        if isinstance(exc, httpx.TimeoutException):
+            return errors.RequestTimeout(f"{where}: no answer in time ({exc!r})", request=_request_of(exc))
+        if isinstance(exc, httpx.ConnectError):
+            message = f"cannot connect to the Durable Workflow server at {self.base_url} ({where}: {exc!r}). "
+            return errors.TransportError(message + _START_DEV_HINT, request=_request_of(exc))
+        return errors.TransportError(f"{where} failed: {exc!r}", request=_request_of(exc))
 
     async def _send_once(
         self,
@@ -149,24 +204,24 @@ class Transport:
         plane: Plane,
         body: Any,
         params: Mapping[str, Any],
-        timeout: float | None,
-    ) -> httpx.Response:
+        deadline: float,
+    ) -> Answer:
         tags = {"method": method.upper(), "route": route_template(path), "plane": plane}
         started = time.perf_counter()
         status, outcome = "none", "ok"
+        remaining = deadline - time.monotonic()
         try:
-            response = await self._http.request(
-                method.upper(),
-                path,
-                json=body,
-                params=params or None,
-                headers=self.headers(plane),
-                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-            )
-            status = str(response.status_code)
-            outcome = "ok" if response.status_code < 400 else "http_error"
-            await response.aread()
-            return response
+            if remaining <= 0:
+                raise httpx.ReadTimeout("the call's deadline passed before this attempt")
+            try:
+                answer = await asyncio.wait_for(
+                    self._exchange(method, path, plane, body, params, remaining), remaining
+                )
+            except asyncio.TimeoutError:
+                raise httpx.ReadTimeout(f"no complete answer within {remaining:.1f} s") from None
+            status = str(answer.status)
+            outcome = "ok" if answer.status < 400 else "http_error"
+            return answer
         except Exception as exc:
             outcome = type(exc).__name__
             raise
@@ -175,24 +230,52 @@ class Transport:
             self.metrics.increment(CLIENT_REQUESTS, 1.0, tags)
             self.metrics.record(CLIENT_REQUEST_DURATION, time.perf_counter() - started, tags)
 
+    async def _exchange(
+        self, method: str, path: str, plane: Plane, body: Any, params: Mapping[str, Any], timeout: float
+    ) -> Answer:
+        """One request, its answer read as a stream and cut off at the size cap."""
+        async with self._http.stream(
+            method.upper(),
+            path,
+            json=body,
+            params=params or None,
+            headers=self.headers(plane),
+            timeout=timeout,
+        ) as response:
+            cap = self.max_response_bytes
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise self._too_large(response, f"declares {declared} bytes")
+            chunks: list[bytes] = []
+            size = 0
+            try:
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > cap:
+                        raise self._too_large(response, f"exceeds {cap} bytes")
+                    chunks.append(chunk)
+            except httpx.DecodingError as exc:
+                raise invalid(
+                    None,
+                    "invalid_content_encoding",
+                    f"the server's HTTP {response.status_code} answer cannot be decoded "
+                    f"(content-encoding {response.headers.get('content-encoding')!r}): {exc}",
+                    status=response.status_code,
+                ) from None
+            return Answer(response.status_code, response.headers, b"".join(chunks), response.request)
+
+    def _too_large(self, response: httpx.Response, what: str) -> errors.InvalidResponse:
+        return invalid(
+            None,
+            "response_too_large",
+            f"the server's HTTP {response.status_code} answer {what}; the client's max_response_bytes "
+            f"is {self.max_response_bytes}",
+            status=response.status_code,
+        )
+
 
 def _request_of(exc: httpx.TransportError) -> httpx.Request | None:
     try:
         return exc.request
     except RuntimeError:
         return None
-
-
-def _parse_body(response: httpx.Response) -> Any:
-    if response.status_code == 204 or not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise errors.ServerError(
-            f"server answered {response.status_code} with a body that is not JSON",
-            status_code=response.status_code,
-            reason="invalid_json_response",
-            body=response.text[:500],
-            response=response,
-        ) from exc

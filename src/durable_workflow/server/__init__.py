@@ -14,5 +14,6 @@ from durable_workflow.server._devserver import (
     DevServer as DevServer,
     dev_server as dev_server,
 )
+from durable_workflow.server._storage import DatabaseInUse as DatabaseInUse
 
-__all__ = ["BackgroundLoop", "Clock", "DevServer", "FakeClock", "SystemClock", "dev_server"]
+__all__ = ["BackgroundLoop", "Clock", "DatabaseInUse", "DevServer", "FakeClock", "SystemClock", "dev_server"]

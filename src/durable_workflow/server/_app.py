@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute
 
 from durable_workflow.server import _routes_admin, _routes_worker, _routes_workflows
 from durable_workflow.server._http import CP_HEADER, ServerState
+from durable_workflow.server._paths import EncodedPaths
 from durable_workflow.server._request_log import RequestLog
 from durable_workflow.server._schedules import routes as _schedule_routes  # schedules feature
 from durable_workflow.server._ui import routes as _ui_routes  # web UI at / (server/_ui)
@@ -61,7 +62,8 @@ def build_app(state: ServerState, extra_route_groups: Sequence[RouteGroup] = ())
         routes.extend(group())
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(RequestLog)],  # one INFO line per request
+        # The request log is outermost, so it times everything and logs the path as sent.
+        middleware=[Middleware(RequestLog), Middleware(EncodedPaths)],
         exception_handlers={
             HTTPException: _http_error,
             Exception: _server_error,

@@ -31,6 +31,9 @@ class Auth:
             raise ValueError("auth driver 'token' needs a token (--token or DW_AUTH_TOKEN)")
         if self.driver == "roles" and not (self.admin_token or self.operator_token or self.worker_token):
             raise ValueError("auth driver 'roles' needs at least one of the admin/operator/worker tokens")
+        tokens = (self.token, self.admin_token, self.operator_token, self.worker_token)
+        if any(t is not None and not t.isascii() for t in tokens):
+            raise ValueError("auth tokens must be ASCII (they travel in an HTTP header)")
 
     def role_for(self, authorization: str | None) -> str | None:
         """The caller's role (`FULL_ACCESS` for unrestricted), or None when unauthenticated."""
@@ -39,7 +42,8 @@ class Auth:
         presented = ""
         if authorization and authorization[:7].lower() == "bearer ":
             presented = authorization[7:].strip()
-        if not presented:
+        # A token that cannot be ASCII cannot match (and compare_digest refuses non-ASCII text).
+        if not presented or not presented.isascii():
             return None
         for role, token in (
             ("worker", self.worker_token),

@@ -6,6 +6,7 @@ import socket
 from typing import Any
 
 from durable_workflow.server._engine import EngineConfig
+from durable_workflow.server._engine._command_table import ADVERTISED
 
 __all__ = ["CONTROL_PLANE_VERSION", "WORKER_PROTOCOL_VERSION", "cluster_info", "server_capabilities"]
 
@@ -13,19 +14,7 @@ WORKER_PROTOCOL_VERSION = "1.1"
 CONTROL_PLANE_VERSION = "2"
 SERVER_VERSION = "2.0.0-dev"
 
-_COMMANDS = [
-    "complete_workflow",
-    "fail_workflow",
-    "continue_as_new",
-    "schedule_activity",
-    "start_timer",
-    "start_child_workflow",
-    "complete_update",
-    "fail_update",
-    "record_side_effect",
-    "record_version_marker",
-    "upsert_search_attributes",
-]
+_COMMANDS = list(ADVERTISED)  # from the engine's command table, never a separate list
 
 
 def _number(value: float) -> float | int:

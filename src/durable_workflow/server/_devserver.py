@@ -19,7 +19,7 @@ from durable_workflow.server._clock import Clock, FakeClock, SystemClock
 from durable_workflow.server._engine import Engine, EngineConfig
 from durable_workflow.server._http import ServerState
 from durable_workflow.server._schedules import schedule_loop, service_for  # schedules feature
-from durable_workflow.server._storage import Storage
+from durable_workflow.server._storage import Durability, Storage
 
 __all__ = ["DEFAULT_BACKGROUND_LOOPS", "BackgroundLoop", "DevServer", "dev_server"]
 
@@ -39,7 +39,9 @@ class DevServer:
 
     `db_path=None` uses a temporary SQLite file removed on exit. `serve_http=False` skips uvicorn:
     reach the app through `asgi_transport()` (background loops still run). The lease and timeout
-    knobs exist so tests can use short durations.
+    knobs exist so tests can use short durations. `durability="full"` makes every acknowledged
+    request survive power loss too (an fsync per commit); the default survives a killed process.
+    Only one server may use a database file at a time: a second one raises `DatabaseInUse`.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class DevServer:
         workflow_task_retry_base_seconds: float = 3.0,
         extra_route_groups: Sequence[RouteGroup] = (),
         background_loops: Sequence[BackgroundLoop] = (),
+        durability: Durability = "normal",
     ) -> None:
         self.auth = Auth(auth_driver, token, admin_token, operator_token, worker_token)
         self.config = EngineConfig(
@@ -82,7 +85,7 @@ class DevServer:
         self._temp_dir: str | None = None
         self.db_path = db_path or ""
         """The SQLite file (for a temporary database: set when the server starts)."""
-        self.storage = Storage(self.db_path)
+        self.storage = Storage(self.db_path, durability=durability)
         self.engine = Engine(self.storage, self.clock, self.config)
         self.app = build_app(ServerState(self.engine, self.auth, max_body_bytes), extra_route_groups)
         self._loops: list[BackgroundLoop] = [
@@ -129,9 +132,13 @@ class DevServer:
             self._temp_dir = tempfile.mkdtemp(prefix="dw-dev-")
             self.db_path = self.storage.path = os.path.join(self._temp_dir, "dev.sqlite")
         self.storage.open()
-        self.engine.load()
+        try:
+            self.engine.load()
+        except BaseException:
+            self.storage.close()
+            raise
         async with self.engine.op():
-            self.engine.ensure_namespace(self.config.default_namespace)
+            self.engine.directory.ensure_namespace(self.config.default_namespace)
         self._stop.clear()
         self._tasks = [asyncio.create_task(loop(self.engine, self._stop)) for loop in self._loops]
         if self.serve_http:

@@ -1,9 +1,11 @@
-"""The request pipeline every route goes through, in server 0.2.10's order.
+"""The request pipeline every route goes through.
 
-payload limits / media type / JSON syntax → authenticate (401) → role gate (403) → version header
-(400) → namespace (404) → handler (422 validation, then domain errors). Responses get the plane's
-envelope: worker-plane bodies carry ``protocol_version`` and ``server_capabilities``; control-plane
-``/workflows*`` bodies carry the ``control_plane`` object.
+declared size (413) → authenticate (401) → role gate (403) → body read with the limit enforced
+while streaming (413) / media type (415) / JSON syntax (400) → version header (400) → protocol
+checks of path and body (422: nesting, Unicode, control characters) → namespace (404) → handler
+(422 validation, then domain errors). Nothing of the body is read before the caller is known.
+Responses get the plane's envelope: worker-plane bodies carry ``protocol_version`` and
+``server_capabilities``; control-plane ``/workflows*`` bodies carry the ``control_plane`` object.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from durable_workflow.server._auth import FULL_ACCESS, Auth
@@ -24,7 +26,16 @@ from durable_workflow.server._cluster import (
     WORKER_PROTOCOL_VERSION,
     server_capabilities,
 )
-from durable_workflow.server._engine import Engine, EngineError
+from durable_workflow.server._engine import Engine, EngineError, EngineOps
+from durable_workflow.server._paths import decode_path_params
+from durable_workflow.server._protocol import (
+    BodyTooLarge,
+    SafeJSONResponse,
+    check_texts,
+    check_tree,
+    digits,
+    read_limited,
+)
 
 __all__ = ["Call", "ServerState", "Spec", "api_route", "control_plane_object", "error_response"]
 
@@ -116,6 +127,14 @@ class ServerState:
     auth: Auth
     max_body_bytes: int
 
+    @property
+    def ops(self) -> EngineOps:
+        """The engine's locked public operations (what handlers call)."""
+        ops = self.__dict__.get("_ops")
+        if ops is None:
+            ops = self.__dict__["_ops"] = EngineOps(self.engine)
+        return ops
+
 
 @dataclass(frozen=True)
 class Spec:
@@ -138,6 +157,10 @@ class Call:
     query: dict[str, str]
     body: dict[str, Any] = field(default_factory=dict)
     namespace: str = "default"
+
+    @property
+    def ops(self) -> EngineOps:
+        return self.state.ops
 
 
 Handler = Callable[[Call], Awaitable[tuple[int, dict[str, Any]]]]
@@ -180,7 +203,7 @@ def _envelope(
             if "run_id" in params:
                 body.setdefault("run_id", params["run_id"])
             body["control_plane"] = control_plane_object(call_spec.operation, body, params.get("name"))
-    return JSONResponse(body, status_code=status, headers=headers)
+    return SafeJSONResponse(body, status_code=status, headers=headers)
 
 
 def error_response(
@@ -201,14 +224,10 @@ def error_response(
 
 async def _read_body(request: Request, spec: Spec, state: ServerState) -> dict[str, Any] | Response:
     limit = state.max_body_bytes
-    too_large = {"limit": limit}
-    message = f"Request payload exceeds the maximum allowed size of {limit} bytes."
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        return error_response(413, "payload_too_large", message, spec, request, state, **too_large)
-    raw = await request.body()
-    if len(raw) > limit:
-        return error_response(413, "payload_too_large", message, spec, request, state, **too_large)
+    try:
+        raw = await read_limited(request.stream(), limit)
+    except BodyTooLarge:
+        return _too_large(request, spec, state)
     if not raw.strip():
         return {}
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -237,6 +256,17 @@ async def _read_body(request: Request, spec: Spec, state: ServerState) -> dict[s
             json_error="Syntax error",
         )
     return parsed if isinstance(parsed, dict) else {}
+
+
+def _too_large(request: Request, spec: Spec, state: ServerState) -> Response:
+    limit = state.max_body_bytes
+    message = f"Request payload exceeds the maximum allowed size of {limit} bytes."
+    return error_response(413, "payload_too_large", message, spec, request, state, limit=limit)
+
+
+def _declared_too_large(request: Request, state: ServerState) -> bool:
+    length = request.headers.get("content-length", "")
+    return digits(length) is not None and int(length) > state.max_body_bytes
 
 
 def _reject_constant(name: str) -> Any:
@@ -313,25 +343,34 @@ def api_route(path: str, methods: list[str], spec: Spec, handler: Handler) -> Ro
     """Wrap a handler in the pipeline and mount it under ``/api``."""
 
     async def endpoint(request: Request) -> Response:
+        decode_path_params(request.scope)
         state: ServerState = request.app.state.server
+        # Refuse before reading anything: a declared oversize body, then an unauthenticated caller.
+        if _declared_too_large(request, state):
+            return _too_large(request, spec, state)
+        rejected = _check_auth(request, spec, state)
+        if rejected is not None:
+            return rejected
         body = await _read_body(request, spec, state)
         if isinstance(body, Response):
             return body
-        rejected = _check_auth(request, spec, state) or _check_version(request, spec, state)
+        rejected = _check_version(request, spec, state)
         if rejected is not None:
             return rejected
-        call = Call(
-            request,
-            state.engine,
-            state,
-            dict(request.path_params),
-            dict(request.query_params),
-            body,
-            resolve_namespace(request, state),
-        )
         try:
+            check_texts(dict(request.path_params), where="path")
+            check_tree(body)
+            call = Call(
+                request,
+                state.engine,
+                state,
+                dict(request.path_params),
+                dict(request.query_params),
+                body,
+                resolve_namespace(request, state),
+            )
             if spec.namespace:
-                state.engine.get_namespace(call.namespace)
+                await state.ops.check_namespace(call.namespace)
             status, out = await handler(call)
         except EngineError as exc:
             return error_response(

@@ -8,11 +8,10 @@ from typing import Any
 from starlette.routing import Route
 
 from durable_workflow.server._cluster import cluster_info
-from durable_workflow.server._engine._inputs import Fields
-from durable_workflow.server._engine._model import Namespace
-from durable_workflow.server._engine._workers import ATTRIBUTE_TYPES, SYSTEM_ATTRIBUTES
+from durable_workflow.server._engine import ATTRIBUTE_TYPES, SYSTEM_ATTRIBUTES, Namespace
 from durable_workflow.server._http import Call, Spec, api_route
 from durable_workflow.server._ids import iso_offset
+from durable_workflow.server._protocol import Fields
 
 __all__ = ["routes"]
 
@@ -31,6 +30,11 @@ def _now(call: Call) -> str | None:
 
 
 async def health(call: Call) -> tuple[int, dict[str, Any]]:
+    """Never touches the database; reports the last commit failure until a commit succeeds again."""
+    error = call.engine.storage.last_error
+    if error is not None:
+        checks = {"database": "error", "database_error": error}
+        return 503, {"status": "not_serving", "timestamp": _now(call), "checks": checks}
     return 200, {"status": "serving", "timestamp": _now(call), "checks": {"database": "ok"}}
 
 
@@ -58,9 +62,7 @@ def _namespace(ns: Namespace) -> dict[str, Any]:
 
 
 async def list_namespaces(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, {
-        "namespaces": [_namespace(ns) for ns in sorted(call.engine.namespaces.values(), key=lambda n: n.name)]
-    }
+    return 200, {"namespaces": [_namespace(ns) for ns in await call.ops.list_namespaces()]}
 
 
 async def create_namespace(call: Call) -> tuple[int, dict[str, Any]]:
@@ -69,13 +71,12 @@ async def create_namespace(call: Call) -> tuple[int, dict[str, Any]]:
     description = f.string("description", max_len=1000)
     retention = f.integer("retention_days", minimum=1, maximum=365)
     f.done()
-    async with call.engine.op():
-        ns = call.engine.create_namespace(str(name), description, retention or 30)
+    ns = await call.ops.create_namespace(str(name), description, retention or 30)
     return 201, _namespace(ns)
 
 
 async def describe_namespace(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, _namespace(call.engine.get_namespace(call.params["name"]))
+    return 200, _namespace(await call.ops.describe_namespace(call.params["name"]))
 
 
 async def update_namespace(call: Call) -> tuple[int, dict[str, Any]]:
@@ -83,10 +84,8 @@ async def update_namespace(call: Call) -> tuple[int, dict[str, Any]]:
     description = f.string("description", max_len=1000)
     retention = f.integer("retention_days", minimum=1, maximum=365)
     f.done()
-    async with call.engine.op():
-        ns = call.engine.update_namespace(
-            call.params["name"], {"description": description, "retention_days": retention}
-        )
+    changes = {"description": description, "retention_days": retention}
+    ns = await call.ops.update_namespace(call.params["name"], changes)
     return 200, _namespace(ns)
 
 
@@ -106,15 +105,14 @@ async def external_storage(call: Call) -> tuple[int, dict[str, Any]]:
         "threshold_bytes": threshold,
         "config": config or {},
     }
-    async with call.engine.op():
-        ns = call.engine.update_namespace(call.params["name"], {"external_payload_storage": policy})
+    ns = await call.ops.update_namespace(call.params["name"], {"external_payload_storage": policy})
     return 200, _namespace(ns)
 
 
 async def list_attributes(call: Call) -> tuple[int, dict[str, Any]]:
     return 200, {
         "system_attributes": SYSTEM_ATTRIBUTES,
-        "custom_attributes": call.engine.custom_attributes(call.namespace),
+        "custom_attributes": await call.ops.custom_attributes(call.namespace),
     }
 
 
@@ -125,63 +123,40 @@ async def create_attribute(call: Call) -> tuple[int, dict[str, Any]]:
     if "type" not in call.body:
         f.add("type", "The type field is required.")
     f.done()
-    async with call.engine.op():
-        attr = call.engine.create_search_attribute(call.namespace, str(name), str(type_))
+    attr = await call.ops.create_search_attribute(call.namespace, str(name), str(type_))
     return 201, {"name": attr.name, "type": attr.type, "outcome": "created"}
 
 
 async def delete_attribute(call: Call) -> tuple[int, dict[str, Any]]:
-    async with call.engine.op():
-        call.engine.delete_search_attribute(call.namespace, call.params["name"])
+    await call.ops.delete_search_attribute(call.namespace, call.params["name"])
     return 200, {"name": call.params["name"], "outcome": "deleted"}
 
 
 async def list_queues(call: Call) -> tuple[int, dict[str, Any]]:
-    engine = call.engine
-    return 200, {
-        "namespace": call.namespace,
-        "task_queues": [
-            engine.task_queue_view(call.namespace, n) for n in engine.task_queue_names(call.namespace)
-        ],
-    }
+    return 200, {"namespace": call.namespace, "task_queues": await call.ops.list_queues(call.namespace)}
 
 
 async def describe_queue(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, call.engine.task_queue_view(call.namespace, call.params["name"])
+    return 200, await call.ops.describe_queue(call.namespace, call.params["name"])
 
 
 async def list_workers(call: Call) -> tuple[int, dict[str, Any]]:
-    engine = call.engine
-    workers = [w for w in engine.workers.values() if w.namespace == call.namespace]
-    if call.query.get("task_queue"):
-        workers = [w for w in workers if w.task_queue == call.query["task_queue"]]
-    if call.query.get("status"):
-        workers = [w for w in workers if w.status == call.query["status"]]
-    workers.sort(key=lambda w: w.last_heartbeat_at, reverse=True)
+    workers = await call.ops.list_workers(
+        call.namespace, call.query.get("task_queue"), call.query.get("status")
+    )
     return 200, {
         "namespace": call.namespace,
-        "workers": [engine.worker_view(w) for w in workers],
-        "stale_after_seconds": int(engine.config.worker_stale_after_seconds),
+        "workers": workers,
+        "stale_after_seconds": int(call.engine.config.worker_stale_after_seconds),
     }
 
 
 async def describe_worker(call: Call) -> tuple[int, dict[str, Any]]:
-    from durable_workflow.server._engine import EngineError
-
-    worker = call.engine.workers.get(f"{call.namespace}/{call.params['worker_id']}")
-    if worker is None:
-        raise EngineError(
-            "not_found",
-            "worker_not_found",
-            f"Worker [{call.params['worker_id']}] not found.",
-            worker_id=call.params["worker_id"],
-        )
-    return 200, call.engine.worker_view(worker)
+    return 200, await call.ops.describe_worker(call.namespace, call.params["worker_id"])
 
 
 async def delete_worker(call: Call) -> tuple[int, dict[str, Any]]:
-    async with call.engine.op():
-        call.engine.deregister_worker(call.namespace, call.params["worker_id"])
+    await call.ops.deregister_worker(call.namespace, call.params["worker_id"])
     return 200, {"worker_id": call.params["worker_id"], "outcome": "deregistered"}
 
 

@@ -1,4 +1,7 @@
-"""Worker plane: ``/api/worker/*`` (register, heartbeat, workflow/activity/query tasks)."""
+"""Worker plane: ``/api/worker/*`` (register, heartbeat, workflow/activity/query tasks).
+
+Each handler parses with the protocol layer, makes one engine operation and renders.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,14 @@ from typing import Any
 from starlette.routing import Route
 
 from durable_workflow.server._engine import EngineError
-from durable_workflow.server._engine._errors import invalid
-from durable_workflow.server._engine._inputs import Fields
-from durable_workflow.server._engine._validate import as_int
-from durable_workflow.server._engine._workers import RUNTIMES
 from durable_workflow.server._http import Call, Spec, api_route
 from durable_workflow.server._ids import new_id
+from durable_workflow.server._protocol import (
+    history_page_size,
+    parse_register,
+    poll_timeout,
+    required_text,
+)
 
 __all__ = ["routes"]
 
@@ -21,19 +26,8 @@ WORKER = Spec(plane="worker", roles=("worker",))
 
 
 async def register(call: Call) -> tuple[int, dict[str, Any]]:
-    f = Fields(call.body)
-    worker_id = f.string("worker_id") or new_id()
-    f.string("task_queue", required=True)
-    f.choice("runtime", RUNTIMES, "The selected runtime is invalid.")
-    if call.body.get("runtime") is None:
-        f.add("runtime", "The runtime field is required.")
-    f.string("sdk_version", max_len=64)
-    f.string("build_id")
-    f.integer("max_concurrent_workflow_tasks")
-    f.integer("max_concurrent_activity_tasks")
-    f.done()
-    async with call.engine.op():
-        worker = call.engine.register_worker(call.namespace, call.body, worker_id)
+    worker_id = parse_register(call.body) or new_id()
+    worker = await call.ops.register_worker(call.namespace, call.body, worker_id)
     config = call.engine.config
     return 201, {
         "worker_id": worker.worker_id,
@@ -47,11 +41,8 @@ async def register(call: Call) -> tuple[int, dict[str, Any]]:
 
 
 async def heartbeat(call: Call) -> tuple[int, dict[str, Any]]:
-    worker_id = call.body.get("worker_id")
-    if not isinstance(worker_id, str) or not worker_id:
-        raise invalid({"worker_id": ["The worker id field is required."]})
-    async with call.engine.op():
-        call.engine.heartbeat_worker(call.namespace, worker_id)
+    worker_id = required_text(call.body, "worker_id")
+    await call.ops.heartbeat_worker(call.namespace, worker_id)
     return 200, {
         "worker_id": worker_id,
         "acknowledged": True,
@@ -59,52 +50,41 @@ async def heartbeat(call: Call) -> tuple[int, dict[str, Any]]:
     }
 
 
-def _poll_timeout(call: Call) -> float:
-    limit = call.engine.config.long_poll_timeout
-    requested = as_int(call.body.get("timeout_seconds"))
-    return float(limit) if requested is None else float(max(0, min(requested, 60, limit)))
-
-
-async def _worker(call: Call) -> Any:
-    async with call.engine.op():
-        return call.engine.polling_worker(
-            call.namespace, call.body.get("worker_id"), call.body.get("task_queue")
-        )
-
-
 async def _long_poll(call: Call, kind: str, claim: Callable[[Any], dict[str, Any] | None]) -> dict[str, Any]:
     """Wait for a task of this kind on the worker's queue; ``claim(worker)`` takes one if ready."""
-    worker = await _worker(call)
-    task = await call.engine.long_poll(
-        (kind, call.namespace, worker.task_queue),
-        lambda: claim(worker),
-        _poll_timeout(call),
-        abandoned=call.request.is_disconnected,
+    timeout = poll_timeout(call.body, call.engine.config.long_poll_timeout)
+    body = call.body
+    task = await call.ops.poll(
+        kind,
+        call.namespace,
+        body.get("worker_id"),
+        body.get("task_queue"),
+        claim,
+        timeout,
+        call.request.is_disconnected,
     )
     return {"task": task}
 
 
 async def poll_workflow(call: Call) -> tuple[int, dict[str, Any]]:
-    size = as_int(call.body.get("history_page_size"))
-    size = None if size is None else min(max(size, 1), 1000)
+    size = history_page_size(call.body)
     poll_id = call.body.get("poll_request_id")
-    return 200, await _long_poll(call, "wf", lambda w: call.engine.claim_workflow_task(w, poll_id, size))
+    return 200, await _long_poll(
+        call, "wf", lambda w: call.engine.workflow_tasks.claim_workflow_task(w, poll_id, size)
+    )
 
 
 async def poll_activity(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, await _long_poll(call, "act", call.engine.claim_activity_task)
+    return 200, await _long_poll(call, "act", call.engine.activity_tasks.claim_activity_task)
 
 
 async def poll_query(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, await _long_poll(call, "query", call.engine.claim_query_task)
+    return 200, await _long_poll(call, "query", call.engine.messages.claim_query_task)
 
 
 def _task_op(method: str) -> Any:
     async def handler(call: Call) -> tuple[int, dict[str, Any]]:
-        task_id = call.params["task_id"]
-        async with call.engine.op():
-            out: dict[str, Any] = getattr(call.engine, method)(call.namespace, task_id, call.body)
-        return 200, out
+        return 200, await call.ops.task_operation(method, call.namespace, call.params["task_id"], call.body)
 
     return handler
 
@@ -113,13 +93,11 @@ def _activity_op(method: str) -> Any:
     async def handler(call: Call) -> tuple[int, dict[str, Any]]:
         task_id = call.params["task_id"]
         try:
-            async with call.engine.op():
-                out: dict[str, Any] = getattr(call.engine, method)(call.namespace, task_id, call.body)
+            return 200, await call.ops.task_operation(method, call.namespace, task_id, call.body)
         except EngineError as exc:
             if exc.reason in ("run_cancelled", "run_terminated", "stale_attempt"):
                 exc.details.setdefault("recorded", False)
             raise
-        return 200, out
 
     return handler
 

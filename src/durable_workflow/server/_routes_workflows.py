@@ -1,16 +1,13 @@
-"""Control plane: ``/api/workflows*``."""
+"""Control plane: ``/api/workflows*`` (parse, one engine operation, render)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from typing import Any
 
 from starlette.routing import Route
 
-from durable_workflow.server._engine import EngineError
 from durable_workflow.server._http import Call, Spec, api_route
-from durable_workflow.server._storage import EventRow
+from durable_workflow.server._protocol import history_event, parse_flag
 
 __all__ = ["routes"]
 
@@ -22,103 +19,65 @@ def _spec(operation: str | None) -> Spec:
 
 
 async def start(call: Call) -> tuple[int, dict[str, Any]]:
-    async with call.engine.op():
-        outcome, body = call.engine.start_workflow(call.namespace, call.body)
+    outcome, body = await call.ops.start_workflow(call.namespace, call.body)
     return _OUTCOME_STATUS[outcome], body
 
 
 async def list_workflows(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, call.engine.list_workflows(call.namespace, call.query)
+    return 200, await call.ops.list_workflows(call.namespace, call.query)
 
 
 async def describe(call: Call) -> tuple[int, dict[str, Any]]:
-    run = call.engine.current_run(call.namespace, call.params["workflow_id"])
-    return 200, call.engine.describe_run(run)
+    return 200, await call.ops.describe_workflow(call.namespace, call.params["workflow_id"])
 
 
 async def list_runs(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, call.engine.list_runs(call.namespace, call.params["workflow_id"])
+    return 200, await call.ops.list_runs(call.namespace, call.params["workflow_id"])
 
 
 async def describe_run(call: Call) -> tuple[int, dict[str, Any]]:
-    run = call.engine.run_of(call.namespace, call.params["workflow_id"], call.params["run_id"])
-    return 200, call.engine.describe_run(run)
-
-
-def _event(e: EventRow) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "sequence": e.sequence,
-        "event_type": e.event_type,
-        "timestamp": e.recorded_at,
-        "recorded_at": e.recorded_at,
-        "payload": e.payload,
-        "workflow_task_id": e.workflow_task_id,
-        "workflow_command_id": e.workflow_command_id,
-    }
+    return 200, await call.ops.describe_run(call.namespace, call.params["workflow_id"], call.params["run_id"])
 
 
 async def history(call: Call) -> tuple[int, dict[str, Any]]:
-    engine = call.engine
-    run = engine.run_of(call.namespace, call.params["workflow_id"], call.params["run_id"])
-    wait = call.query.get("wait_new_event")
-    if wait not in (None, "0", "1"):
-        raise EngineError(
-            "invalid",
-            "validation_failed",
-            "The wait new event field must be true or false.",
-            errors={"wait_new_event": ["The wait new event field must be 1 or 0."]},
-            validation_errors={"wait_new_event": ["The wait new event field must be 1 or 0."]},
-        )
-    events, token = engine.history_page(run, call.query)
-    if not events and wait == "1" and not run.is_terminal:
-        async with engine.op():
-            event = engine.waiter(("history", run.run_id))
-            events, token = engine.history_page(run, call.query)
-        if not events:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(event.wait(), engine.config.long_poll_timeout)
-            events, token = engine.history_page(run, call.query)
+    wait = parse_flag(call.query, "wait_new_event")
+    run_id = call.params["run_id"]
+    workflow_id, events, token = await call.ops.history(
+        call.namespace, call.params["workflow_id"], run_id, call.query, wait
+    )
     return 200, {
-        "workflow_id": run.workflow_id,
-        "run_id": run.run_id,
-        "events": [_event(e) for e in events],
+        "workflow_id": workflow_id,
+        "run_id": run_id,
+        "events": [history_event(e) for e in events],
         "next_page_token": token,
     }
 
 
 async def export(call: Call) -> tuple[int, dict[str, Any]]:
-    run = call.engine.run_of(call.namespace, call.params["workflow_id"], call.params["run_id"])
-    return 200, call.engine.export_history(run)
+    return 200, await call.ops.export_history(
+        call.namespace, call.params["workflow_id"], call.params["run_id"]
+    )
 
 
 async def signal(call: Call) -> tuple[int, dict[str, Any]]:
-    async with call.engine.op():
-        body = call.engine.signal_workflow(
-            call.namespace, call.params["workflow_id"], call.params["name"], call.body
-        )
-    return 202, body
+    p = call.params
+    return 202, await call.ops.signal(call.namespace, p["workflow_id"], p["name"], call.body)
 
 
 async def query(call: Call) -> tuple[int, dict[str, Any]]:
-    body = await call.engine.query_workflow(
-        call.namespace, call.params["workflow_id"], call.params["name"], call.body
-    )
-    return 200, body
+    p = call.params
+    return 200, await call.ops.query(call.namespace, p["workflow_id"], p["name"], call.body)
 
 
 async def update(call: Call) -> tuple[int, dict[str, Any]]:
-    status, body = await call.engine.update_workflow(
-        call.namespace, call.params["workflow_id"], call.params["name"], call.body
-    )
+    p = call.params
+    status, body = await call.ops.update(call.namespace, p["workflow_id"], p["name"], call.body)
     return {"completed": 200, "failed": 422}.get(status, 202), body
 
 
 def _stop(kind: str) -> Any:
     async def handler(call: Call) -> tuple[int, dict[str, Any]]:
-        async with call.engine.op():
-            body = call.engine.stop_workflow(call.namespace, call.params["workflow_id"], call.body, kind=kind)
-        return 200, body
+        return 200, await call.ops.stop(call.namespace, call.params["workflow_id"], call.body, kind)
 
     return handler
 

@@ -10,10 +10,16 @@ async with WorkflowEnvironment.start_time_skipping() as env:
 
 ``replay`` checks recorded histories against the current code (see also
 ``durable-workflow replay PATH... --workflows MODULE``).
+
+`WorkflowEnvironment` and `dev_server_client` run the embedded dev server, so they need the
+``server`` extra (``pip install 'durable-workflow[server]'``); they are imported on first use,
+so the rest of this package (replay, mocks, the pytest plugin) works without it.
 """
 
-from durable_workflow.testing._devclient import dev_server_client as dev_server_client
-from durable_workflow.testing._environment import WorkflowEnvironment as WorkflowEnvironment
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from durable_workflow.testing._mocks import ActivityMock as ActivityMock, mock_activity as mock_activity
 from durable_workflow.testing._replay import (
     ReplayHistory as ReplayHistory,
@@ -21,6 +27,10 @@ from durable_workflow.testing._replay import (
     parse_history as parse_history,
     replay as replay,
 )
+
+if TYPE_CHECKING:
+    from durable_workflow.testing._devclient import dev_server_client as dev_server_client
+    from durable_workflow.testing._environment import WorkflowEnvironment as WorkflowEnvironment
 
 __all__ = [
     "ActivityMock",
@@ -32,3 +42,32 @@ __all__ = [
     "parse_history",
     "replay",
 ]
+
+_NEEDS_SERVER = {
+    "WorkflowEnvironment": "durable_workflow.testing._environment",
+    "dev_server_client": "durable_workflow.testing._devclient",
+}
+
+
+def _require_server_extra(what: str) -> None:
+    """Raise a clear `ImportError` when the ``server`` extra is not installed."""
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(
+            f"{what} runs the embedded dev server, which needs the 'server' extra: "
+            "pip install 'durable-workflow[server]'"
+        ) from exc
+
+
+def __getattr__(name: str) -> Any:
+    module = _NEEDS_SERVER.get(name)
+    if module is None:
+        raise AttributeError(f"module 'durable_workflow.testing' has no attribute {name!r}")
+    _require_server_extra(f"durable_workflow.testing.{name}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,18 +1,21 @@
 """pytest plugin (``pytest11`` entry point): the ``workflow_env`` and ``dev_server_client`` fixtures.
 
+pytest loads this plugin in every run of an environment where the SDK is installed, so it
+imports nothing optional: the dev server (the ``server`` extra) is imported only when a test
+uses one of the fixtures, and a missing extra fails that test with the install command.
 Async fixtures need pytest-asyncio; without it the fixtures fail with a clear message.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from durable_workflow.client import Client
-from durable_workflow.testing._devclient import dev_server_client as _dev_server_client
-from durable_workflow.testing._environment import WorkflowEnvironment
+if TYPE_CHECKING:
+    from durable_workflow.client import Client
+    from durable_workflow.testing._environment import WorkflowEnvironment
 
 __all__ = ["dev_server_client", "workflow_env"]
 
@@ -23,12 +26,27 @@ except ImportError:  # pragma: no cover - exercised only without pytest-asyncio
     _asyncio_plugin = None
 
 
+def _server_extra(fixture: str) -> None:
+    from durable_workflow.testing import _require_server_extra
+
+    try:
+        _require_server_extra(f"the {fixture} fixture")
+    except ImportError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
 async def _workflow_env() -> AsyncIterator[WorkflowEnvironment]:
+    _server_extra("workflow_env")
+    from durable_workflow.testing._environment import WorkflowEnvironment
+
     async with WorkflowEnvironment.start_time_skipping() as env:
         yield env
 
 
 async def _client() -> AsyncIterator[Client]:
+    _server_extra("dev_server_client")
+    from durable_workflow.testing._devclient import dev_server_client as _dev_server_client
+
     async with _dev_server_client(in_process=True) as client:
         yield client
 

@@ -14,8 +14,10 @@ from typing import Any
 from durable_workflow._time import parse_iso8601
 from durable_workflow.activity import ActivityContext, ActivityDefinition, ActivityInfo
 from durable_workflow.activity._context import _reset_context, _set_context
-from durable_workflow.errors import ActivityCancelled, NonRetryableError, ServerError
+from durable_workflow.client._routes import api_path
+from durable_workflow.errors import ActivityCancelled, NonRetryableError
 from durable_workflow.payloads import DataConverter, decode_arguments
+from durable_workflow.worker._completion import Completions, Delivery, lease_deadline
 from durable_workflow.worker._workflow_tasks import Post
 
 __all__ = ["ActivityTaskRunner"]
@@ -57,6 +59,7 @@ class ActivityTaskRunner:
         self,
         *,
         post: Post,
+        completions: Completions,
         worker_id: str,
         task_queue: str,
         converter: DataConverter,
@@ -64,24 +67,38 @@ class ActivityTaskRunner:
         executor: concurrent.futures.Executor,
     ) -> None:
         self._post = post
+        self._completions = completions
         self.worker_id = worker_id
         self.task_queue = task_queue
         self.converter = converter
         self.activities = activities
         self.executor = executor
+        #: task id → lease expiry (time.time()), renewed by activity heartbeats
+        self._leases: dict[str, float] = {}
 
     async def run(self, task: Mapping[str, Any]) -> str:
         """Handle one activity task; returns the metrics outcome."""
         task_id = str(task["task_id"])
         attempt_id = str(task.get("activity_attempt_id") or task.get("attempt_id") or "")
         fence = {"activity_attempt_id": attempt_id, "lease_owner": self.worker_id}
+        self._leases[task_id] = lease_deadline(task)
+        try:
+            return await self._run(task, task_id, attempt_id, fence)
+        finally:
+            self._leases.pop(task_id, None)
+
+    async def _run(
+        self, task: Mapping[str, Any], task_id: str, attempt_id: str, fence: dict[str, Any]
+    ) -> str:
         activity_type = str(task.get("activity_type") or "")
         definition = self.activities.get(activity_type)
         if definition is None:
-            failure = {
-                "message": f"no activity registered for {activity_type!r}",
-                "type": "ActivityNotRegistered",
-            }
+            message = (
+                f"activity type {activity_type!r} is not registered on worker {self.worker_id} "
+                f"(task queue {self.task_queue!r}; registered: {sorted(self.activities)})"
+            )
+            logger.warning("%s; failing activity task %s", message, task_id)
+            failure = {"message": message, "type": "ActivityNotRegistered"}
             return await self._report_failure(task_id, fence, failure, "no_handler")
         try:
             args = self._arguments(task, definition)
@@ -117,12 +134,15 @@ class ActivityTaskRunner:
             failure = self._failure(exc, non_retryable=True)
             failure["message"] = f"cannot encode the activity result: {exc}"
             return await self._report_failure(task_id, fence, failure, "failed_non_retryable")
-        try:
-            await self._post(f"/worker/activity-tasks/{task_id}/complete", {**fence, "result": envelope})
-        except Exception as exc:
-            logger.warning("activity task %s: completion not recorded: %r", task_id, exc)
-            return "complete_error"
-        return "completed"
+        delivery, refusal = await self._completions.deliver(
+            api_path("worker", "activity-tasks", task_id, "complete"),
+            {**fence, "result": envelope},
+            lease_until=self._leases.get(task_id, 0.0),
+            what=f"activity task {task_id} completion",
+        )
+        if delivery is Delivery.REFUSED:
+            logger.warning("activity task %s: completion refused: %s", task_id, refusal)
+        return "completed" if delivery in (Delivery.RECORDED, Delivery.SETTLED) else "complete_error"
 
     def _arguments(self, task: Mapping[str, Any], definition: ActivityDefinition) -> list[Any]:
         codec = str(task.get("payload_codec") or "avro")
@@ -164,7 +184,9 @@ class ActivityTaskRunner:
         body: dict[str, Any] = dict(fence)
         if details is not None:
             body["details"] = dict(details)
-        answer = await self._post(f"/worker/activity-tasks/{task_id}/heartbeat", body)
+        answer = await self._post(api_path("worker", "activity-tasks", task_id, "heartbeat"), body)
+        if isinstance(answer, Mapping) and isinstance(answer.get("lease_expires_at"), str):
+            self._leases[task_id] = lease_deadline(answer)
         return answer if isinstance(answer, Mapping) else None
 
     def _failure(self, exc: BaseException, *, non_retryable: bool = False) -> dict[str, Any]:
@@ -191,12 +213,12 @@ class ActivityTaskRunner:
         self, task_id: str, fence: dict[str, Any], failure: dict[str, Any], outcome: str
     ) -> str:
         logger.info("activity task %s failed (%s): %s", task_id, outcome, failure.get("message"))
-        try:
-            await self._post(f"/worker/activity-tasks/{task_id}/fail", {**fence, "failure": failure})
-        except ServerError as exc:
-            logger.warning("activity task %s: failure not recorded: %s", task_id, exc)
-            return "error"
-        except Exception as exc:
-            logger.warning("activity task %s: failure not recorded: %r", task_id, exc)
-            return "error"
-        return outcome
+        delivery, refusal = await self._completions.deliver(
+            api_path("worker", "activity-tasks", task_id, "fail"),
+            {**fence, "failure": failure},
+            lease_until=self._leases.get(task_id, 0.0),
+            what=f"activity task {task_id} failure",
+        )
+        if delivery is Delivery.REFUSED:
+            logger.warning("activity task %s: failure refused: %s", task_id, refusal)
+        return outcome if delivery in (Delivery.RECORDED, Delivery.SETTLED) else "error"

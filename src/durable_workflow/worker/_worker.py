@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import json
 import logging
 import math
@@ -14,8 +15,18 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from durable_workflow.activity import ActivityDefinition, get_definition as get_activity_definition
+from durable_workflow.client._diagnose import diagnose
 from durable_workflow.client._models import TERMINAL_STATUSES
-from durable_workflow.errors import ServerError, TransportError
+from durable_workflow.client._routes import api_path
+from durable_workflow.errors import (
+    Forbidden,
+    InvalidResponse,
+    NamespaceNotFound,
+    RequestTimeout,
+    ServerError,
+    TransportError,
+    Unauthorized,
+)
 from durable_workflow.metrics import (
     WORKER_POLL_DURATION,
     WORKER_POLLS,
@@ -25,6 +36,7 @@ from durable_workflow.metrics import (
 )
 from durable_workflow.stubs._runtime import is_stub
 from durable_workflow.worker._activity_tasks import ActivityTaskRunner
+from durable_workflow.worker._completion import Completions
 from durable_workflow.worker._server import (
     ServerFeatures,
     check_cluster_info,
@@ -124,20 +136,26 @@ class Worker:
         self._loops: list[asyncio.Task[None]] = []
         self._inflight: set[asyncio.Task[None]] = set()
         self._background: asyncio.Task[None] | None = None
+        self._fatal: Exception | None = None
+        self._stop_task: asyncio.Task[None] | None = None
         self._workflow_runner, self._activity_runner = self._runners()
 
     def _runners(self) -> tuple[WorkflowTaskRunner, ActivityTaskRunner]:
+        completions = Completions(self._post_once, self.client._transport.timeout)
         workflows = WorkflowTaskRunner(
             post=self._post,
+            completions=completions,
             worker_id=self.worker_id,
             task_queue=self.task_queue,
             namespace=self.client.namespace,
             converter=self.client.converter,
             workflows=self.workflows,
             cache=self.cache,
+            activity_types=frozenset(self.activities),
         )
         activities = ActivityTaskRunner(
             post=self._post,
+            completions=completions,
             worker_id=self.worker_id,
             task_queue=self.task_queue,
             converter=self.client.converter,
@@ -152,30 +170,45 @@ class Worker:
     # ------------------------------------------------------------------ lifecycle
 
     async def run(self) -> None:
-        """Check the server, register, and poll until `stop()` is called."""
+        """Check the server, register, and poll until `stop()` is called.
+
+        Outages are ridden out (see the worker guide); a configuration error (`Unauthorized`,
+        `Forbidden`, `NamespaceNotFound`, `ServerCompatibilityError`, another ``4xx`` at start-up)
+        stops the worker and is raised from here.
+        """
         await self._start()
         await self._serve()
+        self._raise_fatal()
+
+    def _raise_fatal(self) -> None:
+        if self._fatal is not None:
+            raise self._fatal
 
     async def run_until(self, *, workflow_id: str, timeout: float = 60.0, poll_interval: float = 0.2) -> None:
         """Run until the workflow ``workflow_id`` is in a terminal state, then stop.
 
-        Raises `TimeoutError` (after stopping) if it is still open after ``timeout`` seconds.
+        Raises `TimeoutError` (after stopping) if it is still open after ``timeout`` seconds; its
+        message names the cause when the server can tell one (e.g. an activity type no worker
+        on its queue registers).
         """
         await self._start()
         serving = asyncio.create_task(self._serve())
         try:
             await asyncio.wait_for(self._wait_terminal(workflow_id, poll_interval, serving), timeout)
+            self._raise_fatal()
         except asyncio.TimeoutError:
-            raise TimeoutError(f"workflow {workflow_id!r} did not finish within {timeout} s") from None
+            message = f"workflow {workflow_id!r} did not finish within {timeout} s"
+            cause = await diagnose(self.client, workflow_id)
+            raise TimeoutError(f"{message}: {cause}" if cause else message) from None
         finally:
             await self.stop()
             await serving
 
     async def stop(self) -> None:
         """Stop polling, let in-flight tasks finish within ``shutdown_timeout``, cancel the rest."""
+        self._stopping.set()
         if not self._started:
             return
-        self._stopping.set()
         for loop_task in self._loops:
             loop_task.cancel()
         await asyncio.gather(*self._loops, return_exceptions=True)
@@ -207,16 +240,37 @@ class Worker:
     async def _start(self) -> None:
         if self._started:
             raise RuntimeError("this worker has already been started; create a new Worker")
-        info = await self.client._transport.request("GET", "/cluster/info", plane="control")
-        self._features = check_cluster_info(info)
-        await self._register()
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                info = await self.client._transport.request("GET", "/cluster/info", plane="control")
+                self._features = check_cluster_info(info)
+                await self._register()
+                break
+            except (ServerError, TransportError) as exc:
+                if not _transient(exc):
+                    raise
+                failures += 1
+                delay = min(10.0, 0.5 * 2 ** min(failures - 1, 5))
+                logger.warning(
+                    "worker %s cannot register at %s yet (%s); retrying in %.1f s",
+                    self.worker_id,
+                    self.client.base_url,
+                    exc,
+                    delay,
+                )
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), delay)
         self._started = True
 
     async def _serve(self) -> None:
-        loops: list[Coroutine[Any, Any, None]] = [
-            self._poll_loop("workflow", self.max_concurrent_workflow_tasks, self._workflow_runner.run),
-            self._heartbeat_loop(),
-        ]
+        loops: list[Coroutine[Any, Any, None]] = [self._heartbeat_loop()]
+        if self.workflows:
+            # A worker without workflows must not poll for workflow tasks: the server would hand
+            # it any type (it registered none), and it could only fail them.
+            loops.append(
+                self._poll_loop("workflow", self.max_concurrent_workflow_tasks, self._workflow_runner.run)
+            )
         if self.activities:
             loops.append(
                 self._poll_loop("activity", self.max_concurrent_activity_tasks, self._activity_runner.run)
@@ -226,14 +280,18 @@ class Worker:
                 self._poll_loop("query", self.max_concurrent_workflow_tasks, self._workflow_runner.query)
             )
         self._loops = [asyncio.create_task(_logged(loop)) for loop in loops]
+        if self._stopping.is_set():
+            await self.stop()
         await self._stopped.wait()
 
     async def _wait_terminal(
         self, workflow_id: str, poll_interval: float, serving: asyncio.Task[None]
     ) -> None:
         while not serving.done():
-            body = await self.client._transport.request("GET", f"/workflows/{workflow_id}", plane="control")
-            closed = isinstance(body, Mapping) and str(body.get("status")) in TERMINAL_STATUSES
+            path = api_path("workflows", workflow_id)
+            body = await self.client._transport.request("GET", path, plane="control")
+            body = body or {}
+            closed = str(body.get("status")) in TERMINAL_STATUSES
             if closed and body.get("closed_reason") != "continued":
                 return
             await asyncio.sleep(poll_interval)
@@ -242,6 +300,10 @@ class Worker:
 
     async def _post(self, path: str, body: dict[str, Any], timeout: float | None = None) -> Any:
         return await self.client._transport.request("POST", path, plane="worker", json=body, timeout=timeout)
+
+    async def _post_once(self, path: str, body: dict[str, Any], timeout: float) -> Any:
+        transport = self.client._transport
+        return await transport.request("POST", path, plane="worker", json=body, timeout=timeout, retry=False)
 
     def _registration(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -349,6 +411,12 @@ class Worker:
     async def _after_poll_error(self, kind: str, exc: Exception, failures: int) -> None:
         if isinstance(exc, ServerError) and await self._reregister_if_forgotten(exc):
             return
+        if isinstance(exc, (Unauthorized, Forbidden, NamespaceNotFound)) and self._fatal is None:
+            # Retrying cannot fix a revoked token or a deleted namespace: stop and say so.
+            logger.error("worker %s stops: %s poll refused: %s", self.worker_id, kind, exc)
+            self._fatal = exc
+            self._stop_task = asyncio.create_task(self.stop())
+            return
         delay = min(10.0, 0.5 * 2 ** min(failures - 1, 5))
         logger.warning("%s poll failed (%r); retrying in %.1f s", kind, exc, delay)
         await asyncio.sleep(delay)
@@ -371,13 +439,15 @@ class Worker:
             answer = await self._post(_POLL_PATHS[kind], body, timeout=_http_timeout(wait))
             task = answer.get("task") if isinstance(answer, Mapping) else None
             task = task if isinstance(task, Mapping) else None
+            id_field = "query_task_id" if kind == "query" else "task_id"
+            if task is not None and not (isinstance(task.get(id_field), str) and task[id_field]):
+                logger.warning("%s poll answered a task without a %s; ignored: %.500r", kind, id_field, task)
+                task = None
             tags["outcome"] = "task" if task is not None else "empty"
             return task
-        except TransportError as exc:
-            if "Timeout" in repr(exc.__cause__):
-                tags["outcome"] = "empty"
-                return None
-            raise
+        except RequestTimeout:
+            tags["outcome"] = "empty"
+            return None
         finally:
             self.metrics.increment(WORKER_POLLS, 1.0, tags)
             self.metrics.record(WORKER_POLL_DURATION, time.perf_counter() - started, tags)
@@ -414,6 +484,13 @@ async def _logged(loop: Coroutine[Any, Any, None]) -> None:
         raise
     except Exception:
         logger.exception("a worker loop crashed")
+
+
+def _transient(exc: Exception) -> bool:
+    """An outage (retry) rather than a configuration error (bad token, namespace, protocol)."""
+    if isinstance(exc, (TransportError, InvalidResponse)):
+        return True
+    return isinstance(exc, ServerError) and (exc.status_code >= 500 or exc.status_code in (408, 429))
 
 
 def _check_options(task_queue: str, *limits: int) -> None:

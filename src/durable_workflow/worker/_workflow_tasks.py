@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
-from durable_workflow.errors import ServerError
+from durable_workflow.client._routes import api_path
 from durable_workflow.payloads import DataConverter, to_json_compatible
+from durable_workflow.worker._completion import Completions, Delivery, lease_deadline
 from durable_workflow.workflow import (
     UnknownHandler,
     WorkflowCache,
@@ -25,22 +26,6 @@ __all__ = ["WorkflowTaskRunner"]
 logger = logging.getLogger("durable_workflow.worker")
 
 Post = Callable[[str, dict[str, Any]], Awaitable[Any]]
-
-#: Completion rejections that mean "someone else owns this task now": drop it quietly.
-AMBIGUOUS_REASONS = frozenset(
-    {
-        "lease_expired",
-        "lease_owner_mismatch",
-        "run_already_closed",
-        "run_closed",
-        "task_not_found",
-        "task_not_leased",
-        "workflow_task_attempt_mismatch",
-    }
-)
-QUERY_FINAL_REASONS = frozenset(
-    {"lease_expired", "query_task_not_found", "query_task_not_leased", "query_task_timed_out"}
-)
 
 
 class _TaskFailure(Exception):
@@ -79,14 +64,20 @@ class WorkflowTaskRunner:
         self,
         *,
         post: Post,
+        completions: Completions,
         worker_id: str,
         task_queue: str,
         namespace: str | None,
         converter: DataConverter,
         workflows: Mapping[str, WorkflowDefinition],
         cache: WorkflowCache,
+        activity_types: Collection[str] | None = None,
     ) -> None:
         self._post = post
+        self._completions = completions
+        #: activity types registered next to these workflows (None: do not check)
+        self.activity_types = activity_types
+        self._warned: set[Any] = set()
         self.worker_id = worker_id
         self.task_queue = task_queue
         self.namespace = namespace
@@ -103,27 +94,29 @@ class WorkflowTaskRunner:
             "lease_owner": self.worker_id,
             "workflow_task_attempt": task.get("workflow_task_attempt") or 1,
         }
+        lease_until = lease_deadline(task)
         try:
             commands, instance = await self._decide(task, fence)
         except _TaskFailure as failure:
             logger.warning("workflow task %s failed: %s", task_id, failure.message)
-            await self._fail(task_id, fence, failure.message, failure.exc)
+            await self._fail(task_id, fence, failure.message, failure.exc, lease_until)
             return "failed"
+        self._warn_unserved_activities(task, commands)
         run_id = str(task.get("run_id") or "")
-        try:
-            await self._post(f"/worker/workflow-tasks/{task_id}/complete", {**fence, "commands": commands})
-        except ServerError as exc:
+        delivery, refusal = await self._completions.deliver(
+            api_path("worker", "workflow-tasks", task_id, "complete"),
+            {**fence, "commands": commands},
+            lease_until=lease_until,
+            what=f"workflow task {task_id} completion",
+        )
+        if delivery is not Delivery.RECORDED:
             self.cache.pop(run_id)
-            if exc.status_code >= 500 or exc.status_code == 429 or exc.reason in AMBIGUOUS_REASONS:
-                logger.warning("workflow task %s completion dropped: %s", task_id, exc)
-                return "error"
-            message = f"workflow task completion failed after commands were produced: {exc}"
-            await self._fail(task_id, fence, message, exc)
+        if delivery is Delivery.REFUSED:
+            message = f"workflow task completion failed after commands were produced: {refusal}"
+            await self._fail(task_id, fence, message, refusal, lease_until)
             return "failed"
-        except Exception as exc:
-            self.cache.pop(run_id)
-            logger.warning("workflow task %s completion failed: %r", task_id, exc)
-            return "error"
+        if delivery is not Delivery.RECORDED:
+            return "settled" if delivery is Delivery.SETTLED else "error"
         if instance is not None and not task.get("workflow_update_id"):
             self.cache.put(run_id, instance)
         else:
@@ -131,13 +124,36 @@ class WorkflowTaskRunner:
         logger.info("workflow task %s completed: %s", task_id, [c.get("type") for c in commands])
         return "completed"
 
+    def _warn_unserved_activities(self, task: Mapping[str, Any], commands: list[dict[str, Any]]) -> None:
+        """WARN when the workflow schedules an activity on this worker's queue that it lacks."""
+        if self.activity_types is None:
+            return
+        for command in commands:
+            activity_type = command.get("activity_type")
+            queue = command.get("queue") or self.task_queue
+            if command.get("type") != "schedule_activity" or queue != self.task_queue:
+                continue
+            if activity_type not in self.activity_types and activity_type not in self._warned:
+                self._warned.add(activity_type)
+                logger.warning(
+                    "workflow %r schedules activity type %r on task queue %r, but this worker does not "
+                    "register it; the workflow waits until a worker on %r registers it",
+                    task.get("workflow_id"),
+                    activity_type,
+                    queue,
+                    queue,
+                )
+
     async def _decide(
         self, task: Mapping[str, Any], fence: dict[str, Any]
     ) -> tuple[list[dict[str, Any]], WorkflowInstance | None]:
         workflow_type = str(task.get("workflow_type") or "")
         definition = self.workflows.get(workflow_type)
         if definition is None:
-            raise _TaskFailure(f"no workflow registered for type {workflow_type!r}")
+            raise _TaskFailure(
+                f"workflow type {workflow_type!r} is not registered on worker {self.worker_id} "
+                f"(task queue {self.task_queue!r}; registered: {sorted(self.workflows)})"
+            )
         codec = str(task.get("payload_codec") or "avro")
         history = await self._history(task, fence)
         try:
@@ -182,7 +198,7 @@ class WorkflowTaskRunner:
         while token:
             try:
                 page = await self._post(
-                    f"/worker/workflow-tasks/{task['task_id']}/history",
+                    api_path("worker", "workflow-tasks", str(task["task_id"]), "history"),
                     {"next_history_page_token": token, **fence},
                 )
             except Exception as exc:
@@ -194,14 +210,21 @@ class WorkflowTaskRunner:
         return events
 
     async def _fail(
-        self, task_id: str, fence: dict[str, Any], message: str, exc: BaseException | None
+        self,
+        task_id: str,
+        fence: dict[str, Any],
+        message: str,
+        exc: BaseException | None,
+        lease_until: float,
     ) -> None:
-        try:
-            await self._post(
-                f"/worker/workflow-tasks/{task_id}/fail", {**fence, "failure": _failure_body(message, exc)}
-            )
-        except Exception as error:
-            logger.warning("could not report failure of workflow task %s: %r", task_id, error)
+        delivery, refusal = await self._completions.deliver(
+            api_path("worker", "workflow-tasks", task_id, "fail"),
+            {**fence, "failure": _failure_body(message, exc)},
+            lease_until=lease_until,
+            what=f"workflow task {task_id} failure",
+        )
+        if delivery is Delivery.REFUSED:
+            logger.warning("could not report failure of workflow task %s: %s", task_id, refusal)
 
     # ------------------------------------------------------------------ query tasks
 
@@ -209,6 +232,7 @@ class WorkflowTaskRunner:
         """Answer one query task by replaying the history it carries."""
         task_id = str(task["query_task_id"])
         fence = {"lease_owner": self.worker_id, "query_task_attempt": task.get("query_task_attempt") or 1}
+        lease_until = lease_deadline(task)
         try:
             result = self._answer(task)
             body = {
@@ -217,19 +241,22 @@ class WorkflowTaskRunner:
                 "result_envelope": self.converter.envelope(result),
             }
         except _TaskFailure as failure:
-            return await self._fail_query(task_id, fence, failure)
+            return await self._fail_query(task_id, fence, failure, lease_until)
         except Exception as exc:
+            encode = _TaskFailure(str(exc), exc, "query_result_encode_failed")
+            return await self._fail_query(task_id, fence, encode, lease_until)
+        delivery, refusal = await self._completions.deliver(
+            api_path("worker", "query-tasks", task_id, "complete"),
+            body,
+            lease_until=lease_until,
+            what=f"query task {task_id} answer",
+        )
+        if delivery is Delivery.REFUSED and refusal is not None:
+            reason = refusal.reason or "query_result_completion_failed"
             return await self._fail_query(
-                task_id, fence, _TaskFailure(str(exc), exc, "query_result_encode_failed")
+                task_id, fence, _TaskFailure(str(refusal), refusal, reason), lease_until
             )
-        try:
-            await self._post(f"/worker/query-tasks/{task_id}/complete", body)
-        except ServerError as exc:
-            if exc.reason in QUERY_FINAL_REASONS:
-                return "expired"
-            reason = exc.reason or "query_result_completion_failed"
-            return await self._fail_query(task_id, fence, _TaskFailure(str(exc), exc, reason))
-        return "completed"
+        return {Delivery.RECORDED: "completed", Delivery.SETTLED: "expired"}.get(delivery, "error")
 
     def _answer(self, task: Mapping[str, Any]) -> Any:
         workflow_type = str(task.get("workflow_type") or "")
@@ -266,14 +293,19 @@ class WorkflowTaskRunner:
         except Exception as exc:
             raise _TaskFailure(f"query {name!r} failed: {exc}", exc, "query_rejected") from exc
 
-    async def _fail_query(self, task_id: str, fence: dict[str, Any], failure: _TaskFailure) -> str:
+    async def _fail_query(
+        self, task_id: str, fence: dict[str, Any], failure: _TaskFailure, lease_until: float
+    ) -> str:
         body = {
             **fence,
             "failure": _failure_body(failure.message, failure.exc, failure.reason or "query_rejected"),
         }
-        try:
-            await self._post(f"/worker/query-tasks/{task_id}/fail", body)
-        except Exception as error:
-            logger.warning("could not report failure of query task %s: %r", task_id, error)
-            return "error"
-        return "failed"
+        delivery, refusal = await self._completions.deliver(
+            api_path("worker", "query-tasks", task_id, "fail"),
+            body,
+            lease_until=lease_until,
+            what=f"query task {task_id} failure",
+        )
+        if delivery is Delivery.REFUSED:
+            logger.warning("could not report failure of query task %s: %s", task_id, refusal)
+        return "failed" if delivery in (Delivery.RECORDED, Delivery.SETTLED) else "error"

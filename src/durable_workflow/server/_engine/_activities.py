@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._model import ActivityExecution, Run, Worker
-from durable_workflow.server._engine._wftasks import WorkflowTasksMixin
 from durable_workflow.server._ids import iso, iso_offset, new_id
 from durable_workflow.server._payload import CODEC, encode_value, envelope, is_envelope
 
-__all__ = ["ActivitiesMixin"]
+if TYPE_CHECKING:
+    from durable_workflow.server._engine._engine import Engine
+
+__all__ = ["ActivityTasks"]
 
 _TIMEOUT_CLASS = "Workflow\\V2\\Exceptions\\ActivityTimeoutException"
 
 
-class ActivitiesMixin(WorkflowTasksMixin):
-    """The activity half of the worker plane."""
+class ActivityTasks:
+    """The activity half of the worker plane: a component over the engine's unit of work."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     def claim_activity_task(self, worker: Worker) -> dict[str, Any] | None:
-        now = self.clock.now()
+        now = self.engine.clock.now()
         types = set(worker.supported_activity_types)
         ready = [
             a
-            for a in self.queue_items("activity", worker.namespace, worker.task_queue)
+            for a in self.engine.queue_items("activity", worker.namespace, worker.task_queue)
             if a.task_status == "ready"
             and a.is_open
             and a.available_at <= now
@@ -42,12 +47,12 @@ class ActivitiesMixin(WorkflowTasksMixin):
         }
         act.status, act.task_status = "running", "leased"
         act.lease_owner = worker.worker_id
-        act.lease_expires_at = now + self.config.activity_lease_seconds
+        act.lease_expires_at = now + self.engine.config.activity_lease_seconds
         act.start_to_close_deadline = now + act.start_to_close_timeout if act.start_to_close_timeout else None
         act.heartbeat_deadline = now + act.heartbeat_timeout if act.heartbeat_timeout else None
-        self.save(act)
-        run = self.runs[act.run_id]
-        self.append_event(
+        self.engine.save(act)
+        run = self.engine.runs[act.run_id]
+        self.engine.append_event(
             run,
             "ActivityStarted",
             {
@@ -84,7 +89,7 @@ class ActivitiesMixin(WorkflowTasksMixin):
             "activity_type": act.activity_type,
             "payload_codec": CODEC,
             "arguments": envelope(act.arguments_blob),
-            "retry_policy": self.retry_snapshot(act),
+            "retry_policy": self.engine.commands.retry_snapshot(act),
             "task_queue": act.task_queue,
             "lease_owner": act.lease_owner,
             "lease_expires_at": iso(act.lease_expires_at),
@@ -105,7 +110,7 @@ class ActivitiesMixin(WorkflowTasksMixin):
             errors["lease_owner"] = ["The lease owner field is required."]
         if errors:
             raise invalid(errors)
-        act = self.activities.get(self.activity_task_index.get(task_id, ""))
+        act = self.engine.activities.get(self.engine.activity_task_index.get(task_id, ""))
         if act is None or act.namespace != namespace:
             raise EngineError("not_found", "task_not_found", "Activity task not found.", task_id=task_id)
         attempt = act.attempts.get(str(attempt_id))
@@ -136,7 +141,7 @@ class ActivitiesMixin(WorkflowTasksMixin):
         return act, str(attempt_id)
 
     def _check_reportable(self, act: ActivityExecution, attempt_id: str, task_id: str) -> Run:
-        run = self.runs[act.run_id]
+        run = self.engine.runs[act.run_id]
         if run.status in ("cancelled", "terminated"):
             reason = f"run_{run.status}"
             raise EngineError(
@@ -189,8 +194,8 @@ class ActivitiesMixin(WorkflowTasksMixin):
         run = self._check_reportable(act, attempt_id, task_id)
         self._close_attempt(act, "completed")
         act.status = "completed"
-        self.save(act)
-        self.resolve_step(
+        self.engine.save(act)
+        self.engine.resolve_step(
             run,
             act.sequence,
             "ActivityCompleted",
@@ -260,7 +265,7 @@ class ActivitiesMixin(WorkflowTasksMixin):
             self._schedule_retry(act, run, info, timeout_kind, max_attempts)
             return act.task_id
         act.status = "timed_out" if timeout_kind else "failed"
-        self.save(act)
+        self.engine.save(act)
         payload = {
             **self._act_ids(act),
             "attempt_number": act.attempt_count,
@@ -270,7 +275,7 @@ class ActivitiesMixin(WorkflowTasksMixin):
             "timeout_kind": timeout_kind,
             **info,
         }
-        self.resolve_step(
+        self.engine.resolve_step(
             run, act.sequence, "ActivityTimedOut" if timeout_kind else "ActivityFailed", payload
         )
         return run.open_task_id
@@ -288,11 +293,11 @@ class ActivitiesMixin(WorkflowTasksMixin):
         delay = backoff[min(act.attempt_count - 1, len(backoff) - 1)] if backoff else 0
         old_task, act.task_id = act.task_id, new_id()
         act.past_task_ids.append(old_task)
-        act.status, act.task_status, act.available_at = "pending", "ready", self.clock.now() + delay
+        act.status, act.task_status, act.available_at = "pending", "ready", self.engine.clock.now() + delay
         if timeout_kind is not None and act.schedule_to_start_timeout:
             act.schedule_to_start_deadline = act.available_at + act.schedule_to_start_timeout
-        self.save(act)
-        self.append_event(
+        self.engine.save(act)
+        self.engine.append_event(
             run,
             "ActivityRetryScheduled",
             {
@@ -304,17 +309,17 @@ class ActivitiesMixin(WorkflowTasksMixin):
                 "retry_after_attempt_id": act.attempt_id,
                 "retry_after_attempt": act.attempt_count,
                 "max_attempts": max_attempts,
-                "retry_policy": self.retry_snapshot(act),
+                "retry_policy": self.engine.commands.retry_snapshot(act),
                 "timeout_kind": timeout_kind,
                 **info,
             },
         )
-        self.notify(("act", act.namespace, act.task_queue))
+        self.engine.notify(("act", act.namespace, act.task_queue))
 
     def heartbeat_activity_task(self, namespace: str, task_id: str, body: dict[str, Any]) -> dict[str, Any]:
         act, attempt_id = self._guard_attempt(namespace, task_id, body)
-        now = self.clock.now()
-        run = self.runs[act.run_id]
+        now = self.engine.clock.now()
+        run = self.engine.runs[act.run_id]
         out: dict[str, Any] = {
             "task_id": task_id,
             "activity_attempt_id": attempt_id,
@@ -332,13 +337,13 @@ class ActivitiesMixin(WorkflowTasksMixin):
                 "reason": reason,
                 "heartbeat_recorded": False,
             }
-        act.lease_expires_at = now + self.config.activity_lease_seconds
+        act.lease_expires_at = now + self.engine.config.activity_lease_seconds
         act.last_heartbeat_at = now
         if act.heartbeat_timeout:
             act.heartbeat_deadline = now + act.heartbeat_timeout
-        self.save(act)
+        self.engine.save(act)
         progress = {k: body[k] for k in ("message", "current", "total", "unit", "details") if k in body}
-        self.append_event(
+        self.engine.append_event(
             run,
             "ActivityHeartbeatRecorded",
             {
@@ -377,11 +382,11 @@ class ActivitiesMixin(WorkflowTasksMixin):
         """Lease lost: same task row back to ready; the next claim is a new attempt."""
         if act.attempt_id in act.attempts:
             act.attempts[act.attempt_id]["status"] = "expired"
-        act.status, act.task_status, act.available_at = "pending", "ready", self.clock.now()
+        act.status, act.task_status, act.available_at = "pending", "ready", self.engine.clock.now()
         act.lease_owner = act.lease_expires_at = None
         act.start_to_close_deadline = act.heartbeat_deadline = None
-        self.save(act)
-        self.notify(("act", act.namespace, act.task_queue))
+        self.engine.save(act)
+        self.engine.notify(("act", act.namespace, act.task_queue))
 
     def due_timeout(self, act: ActivityExecution, now: float) -> str | None:
         """Which activity timeout (if any) has expired, in the server's precedence order."""
@@ -401,7 +406,7 @@ class ActivitiesMixin(WorkflowTasksMixin):
         return None
 
     def time_out_activity(self, act: ActivityExecution, kind: str) -> None:
-        run = self.runs[act.run_id]
+        run = self.engine.runs[act.run_id]
         deadline = {
             "schedule_to_close": act.schedule_to_close_deadline,
             "schedule_to_start": act.schedule_to_start_deadline,

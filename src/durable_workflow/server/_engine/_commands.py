@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from durable_workflow.server._engine._command_table import COMMANDS
 from durable_workflow.server._engine._errors import EngineError
 from durable_workflow.server._engine._model import ActivityExecution, Instance, Run, Timer, WorkflowTask
-from durable_workflow.server._engine._runs import RunsMixin
 from durable_workflow.server._engine._validate import TERMINAL_COMMANDS, payload_blob
 from durable_workflow.server._ids import iso, new_id
 from durable_workflow.server._payload import CODEC, encode_value
 
-__all__ = ["CommandsMixin"]
+if TYPE_CHECKING:
+    from durable_workflow.server._engine._engine import Engine
+
+__all__ = ["HANDLERS", "Commands"]
 
 EMPTY_ARGS = encode_value([])
 
@@ -20,8 +24,11 @@ def _invalid(message: str) -> EngineError:
     return EngineError("conflict", "invalid_commands", message)
 
 
-class CommandsMixin(RunsMixin):
-    """Turns worker commands into history events, steps and run state."""
+class Commands:
+    """Turns worker commands into history events, steps and run state (a component)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     def check_update_commands(self, run: Run, task: WorkflowTask, commands: list[dict[str, Any]]) -> None:
         """Refuse update commands that do not match an accepted update of this run/task."""
@@ -30,7 +37,7 @@ class CommandsMixin(RunsMixin):
             if cmd["type"] not in ("complete_update", "fail_update"):
                 continue
             update_id = cmd["update_id"]
-            update = self.updates.get(update_id)
+            update = self.engine.updates.get(update_id)
             if update is None or update.run_id != run.run_id or update.status != "accepted":
                 raise _invalid(f"Update [{update_id}] is not an accepted update of this run.")
             if update_id in seen:
@@ -50,9 +57,9 @@ class CommandsMixin(RunsMixin):
             if cmd["type"] in TERMINAL_COMMANDS:
                 terminal = cmd
                 continue
-            getattr(self, f"_cmd_{cmd['type']}")(run, task, cmd)
+            HANDLERS[cmd["type"]](self, run, task, cmd)
         if terminal is not None:
-            getattr(self, f"_cmd_{terminal['type']}")(run, task, terminal)
+            HANDLERS[terminal["type"]](self, run, task, terminal)
         elif not run.is_terminal:
             self._set_waiting(run)
 
@@ -67,7 +74,7 @@ class CommandsMixin(RunsMixin):
         else:
             return
         run.status = "waiting"
-        self.save(run)
+        self.engine.save(run)
 
     def _seq(self, run: Run) -> int:
         return run.last_sequence + 1
@@ -84,7 +91,7 @@ class CommandsMixin(RunsMixin):
             and reopen.get("condition_definition_fingerprint") == wait.get("condition_definition_fingerprint")
         )
         if not same:
-            self.append_event(
+            self.engine.append_event(
                 run,
                 "ConditionWaitSatisfied",
                 {
@@ -96,9 +103,9 @@ class CommandsMixin(RunsMixin):
                     "timeout_seconds": wait.get("timeout_seconds"),
                 },
             )
-        self.cancel_timer(run, wait.get("timer_id"))
+        self.engine.cancel_timer(run, wait.get("timer_id"))
         run.open_wait = None
-        self.save(run)
+        self.engine.save(run)
 
     def _cmd_open_condition_wait(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
         seq = self._seq(run)
@@ -111,14 +118,14 @@ class CommandsMixin(RunsMixin):
             "timer_id": None,
         }
         payload = {k: v for k, v in wait.items() if k != "timer_id"}
-        self.append_event(run, "ConditionWaitOpened", payload, task_id=task.task_id)
+        self.engine.append_event(run, "ConditionWaitOpened", payload, task_id=task.task_id)
         timeout = cmd.get("timeout_seconds") or 0
         if timeout > 0:
             timer = self._new_timer(
                 run, seq, timeout, kind="condition_timeout", wait_id=str(wait["condition_wait_id"])
             )
             wait["timer_id"] = timer.timer_id
-            self.append_event(
+            self.engine.append_event(
                 run,
                 "TimerScheduled",
                 {
@@ -129,7 +136,7 @@ class CommandsMixin(RunsMixin):
                 task_id=task.task_id,
             )
         run.open_wait = wait
-        self.save(run)
+        self.engine.save(run)
 
     # -- steps -------------------------------------------------------------------------------
 
@@ -141,12 +148,12 @@ class CommandsMixin(RunsMixin):
             namespace=run.namespace,
             run_id=run.run_id,
             sequence=seq,
-            fire_at=self.clock.now() + delay,
+            fire_at=self.engine.clock.now() + delay,
             delay_seconds=delay,
             timer_kind=kind,
             condition_wait_id=wait_id,
         )
-        self.save(timer)
+        self.engine.save(timer)
         return timer
 
     def _timer_payload(self, timer: Timer) -> dict[str, Any]:
@@ -164,17 +171,17 @@ class CommandsMixin(RunsMixin):
     def _join_batch(self, run: Run, seq: int, kind: str) -> None:
         run.batch.append(seq)
         run.batch_kinds[str(seq)] = kind
-        self.save(run)
+        self.engine.save(run)
 
     def _cmd_start_timer(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
         seq = self._seq(run)
         timer = self._new_timer(run, seq, int(cmd["delay_seconds"]))
-        self.append_event(run, "TimerScheduled", self._timer_payload(timer), task_id=task.task_id)
+        self.engine.append_event(run, "TimerScheduled", self._timer_payload(timer), task_id=task.task_id)
         self._join_batch(run, seq, "timer")
 
     def _cmd_schedule_activity(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
         seq = self._seq(run)
-        now = self.clock.now()
+        now = self.engine.clock.now()
         policy = cmd.get("retry_policy")
         act = ActivityExecution(
             execution_id=new_id(),
@@ -191,15 +198,15 @@ class CommandsMixin(RunsMixin):
             heartbeat_timeout=cmd.get("heartbeat_timeout"),
             task_id=new_id(),
             available_at=now,
-            created_order=self.next_order(),
+            created_order=self.engine.next_order(),
             scheduled_at=now,
         )
         if act.schedule_to_start_timeout:
             act.schedule_to_start_deadline = now + act.schedule_to_start_timeout
         if act.schedule_to_close_timeout:
             act.schedule_to_close_deadline = now + act.schedule_to_close_timeout
-        self.save(act)
-        self.append_event(
+        self.engine.save(act)
+        self.engine.append_event(
             run,
             "ActivityScheduled",
             {
@@ -216,7 +223,7 @@ class CommandsMixin(RunsMixin):
             task_id=task.task_id,
         )
         self._join_batch(run, seq, "activity")
-        self.notify(("act", act.namespace, act.task_queue))
+        self.engine.notify(("act", act.namespace, act.task_queue))
 
     def retry_snapshot(self, act: ActivityExecution) -> dict[str, Any] | None:
         policy = act.retry_policy or {}
@@ -260,9 +267,9 @@ class CommandsMixin(RunsMixin):
             "retry_policy": child.child_retry_policy,
             "timeout_policy": timeouts,
         }
-        self.append_event(run, "ChildWorkflowScheduled", scheduled, task_id=task.task_id)
-        started = {**self.child_ids(child), "retry_attempt": 1, **timeouts}
-        self.append_event(run, "ChildRunStarted", started, task_id=task.task_id)
+        self.engine.append_event(run, "ChildWorkflowScheduled", scheduled, task_id=task.task_id)
+        started = {**self.engine.child_ids(child), "retry_attempt": 1, **timeouts}
+        self.engine.append_event(run, "ChildRunStarted", started, task_id=task.task_id)
         run.children[str(seq)] = child.workflow_id
         self._join_batch(run, seq, "child")
 
@@ -273,15 +280,15 @@ class CommandsMixin(RunsMixin):
             workflow_id=child_id,
             namespace=parent.namespace,
             workflow_type=cmd["workflow_type"],
-            created_at=self.clock.now(),
+            created_at=self.engine.clock.now(),
         )
         policy = cmd.get("retry_policy")
-        return self.new_run(
+        return self.engine.new_run(
             instance,
             cmd["workflow_type"],
             cmd.get("queue") or parent.task_queue,
             payload_blob(cmd.get("arguments")) or EMPTY_ARGS,
-            started_extra=self._child_started_extra(parent, seq, child_id),
+            started_extra=self.engine._child_started_extra(parent, seq, child_id),
             execution_timeout_seconds=cmd.get("execution_timeout_seconds"),
             run_timeout_seconds=cmd.get("run_timeout_seconds"),
             parent_run_id=parent.run_id,
@@ -295,7 +302,7 @@ class CommandsMixin(RunsMixin):
     # -- non-blocking steps ------------------------------------------------------------------
 
     def _cmd_record_side_effect(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
-        self.append_event(
+        self.engine.append_event(
             run,
             "SideEffectRecorded",
             {
@@ -307,7 +314,7 @@ class CommandsMixin(RunsMixin):
         )
 
     def _cmd_record_version_marker(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
-        self.append_event(
+        self.engine.append_event(
             run,
             "VersionMarkerRecorded",
             {
@@ -328,7 +335,7 @@ class CommandsMixin(RunsMixin):
             else:
                 merged[key] = value
         run.search_attributes = merged
-        self.append_event(
+        self.engine.append_event(
             run,
             "SearchAttributesUpserted",
             {
@@ -342,8 +349,8 @@ class CommandsMixin(RunsMixin):
     # -- updates -----------------------------------------------------------------------------
 
     def _cmd_complete_update(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
-        update = self.updates[cmd["update_id"]]
-        now = self.clock.now()
+        update = self.engine.updates[cmd["update_id"]]
+        now = self.engine.clock.now()
         seq = self._seq(run)
         base = {
             "workflow_command_id": update.command_id,
@@ -352,7 +359,7 @@ class CommandsMixin(RunsMixin):
             "workflow_run_id": run.run_id,
             "update_name": update.update_name,
         }
-        self.append_event(
+        self.engine.append_event(
             run,
             "UpdateApplied",
             {
@@ -364,7 +371,7 @@ class CommandsMixin(RunsMixin):
             task_id=task.task_id,
         )
         update.result_blob = payload_blob(cmd.get("result"))
-        self.append_event(
+        self.engine.append_event(
             run,
             "UpdateCompleted",
             {
@@ -377,13 +384,13 @@ class CommandsMixin(RunsMixin):
         )
         update.status, update.workflow_sequence = "completed", seq
         update.applied_at = update.closed_at = now
-        self.save(update)
-        self.notify(("update", update.update_id))
+        self.engine.save(update)
+        self.engine.notify(("update", update.update_id))
 
     def _cmd_fail_update(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
-        update = self.updates[cmd["update_id"]]
+        update = self.engine.updates[cmd["update_id"]]
         update.failure_id = new_id()
-        self.append_event(
+        self.engine.append_event(
             run,
             "UpdateCompleted",
             {
@@ -404,15 +411,15 @@ class CommandsMixin(RunsMixin):
             task_id=task.task_id,
         )
         update.status, update.failure_message = "failed", cmd["message"]
-        update.closed_at = self.clock.now()
-        self.save(update)
-        self.notify(("update", update.update_id))
+        update.closed_at = self.engine.clock.now()
+        self.engine.save(update)
+        self.engine.notify(("update", update.update_id))
 
     # -- terminal ----------------------------------------------------------------------------
 
     def _cmd_complete_workflow(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
         run.output_blob = payload_blob(cmd.get("result"))
-        self.close_run(
+        self.engine.close_run(
             run,
             "completed",
             "completed",
@@ -437,7 +444,7 @@ class CommandsMixin(RunsMixin):
             "non_retryable": bool(cmd.get("non_retryable")),
             "exception": exception,
         }
-        self.close_run(
+        self.engine.close_run(
             run,
             "failed",
             "failed",
@@ -456,10 +463,12 @@ class CommandsMixin(RunsMixin):
         )
 
     def _cmd_continue_as_new(self, run: Run, task: WorkflowTask, cmd: dict[str, Any]) -> None:
-        instance = self.instances[run.workflow_id]
+        instance = self.engine.instances[run.workflow_id]
         new_run_id = new_id()
-        moving = [u for u in self.updates.values() if u.run_id == run.run_id and u.status == "accepted"]
-        self.close_run(
+        moving = [
+            u for u in self.engine.updates.values() if u.run_id == run.run_id and u.status == "accepted"
+        ]
+        self.engine.close_run(
             run,
             "completed",
             "continued",
@@ -474,9 +483,9 @@ class CommandsMixin(RunsMixin):
             keep_updates=True,
         )
         run.continued_to_run_id = new_run_id
-        fields = self._child_fields(run, attempt=run.child_attempt)
+        fields = self.engine._child_fields(run, attempt=run.child_attempt)
         fields["memo"], fields["search_attributes"] = dict(run.memo), dict(run.search_attributes)
-        new = self.new_run(
+        new = self.engine.new_run(
             instance,
             cmd.get("workflow_type") or run.workflow_type,
             cmd.get("queue") or run.task_queue,
@@ -487,11 +496,19 @@ class CommandsMixin(RunsMixin):
         )
         for update in moving:
             update.run_id = new.run_id
-            self.save(update)
+            self.engine.save(update)
             new.queued_updates.append(update.update_id)
-        self.save(new)
-        parent = self.runs.get(run.parent_run_id or "")
+        self.engine.save(new)
+        parent = self.engine.runs.get(run.parent_run_id or "")
         if parent is not None and not parent.is_terminal:
-            self.append_event(
-                parent, "ChildRunStarted", {**self.child_ids(new), "continued_from_run_id": run.run_id}
+            self.engine.append_event(
+                parent, "ChildRunStarted", {**self.engine.child_ids(new), "continued_from_run_id": run.run_id}
             )
+
+
+Handler = Callable[[Commands, Run, WorkflowTask, dict[str, Any]], None]
+HANDLERS: dict[str, Handler] = {c.kind: getattr(Commands, f"_cmd_{c.kind}") for c in COMMANDS}
+"""Command kind -> handler, built from the command table (a kind without a handler fails import)."""
+_UNLISTED = {n[5:] for n in dir(Commands) if n.startswith("_cmd_")} - set(HANDLERS)
+if _UNLISTED:
+    raise RuntimeError(f"command handlers missing from the command table: {sorted(_UNLISTED)}")

@@ -1,4 +1,4 @@
-"""Control-plane operations on workflows: start, describe, list, signal, cancel, terminate, history."""
+"""The workflows component: start, describe, list, signal, cancel, terminate, history (control plane)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import base64
 import hashlib
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from durable_workflow.server._engine._activities import ActivitiesMixin
-from durable_workflow.server._engine._errors import EngineError
+from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import (
     WORKFLOW_ID,
     Fields,
@@ -18,13 +17,17 @@ from durable_workflow.server._engine._inputs import (
     check_operation_name,
     not_found_instance,
 )
-from durable_workflow.server._engine._model import Instance, Run
+from durable_workflow.server._engine._model import Instance, Run, status_bucket
 from durable_workflow.server._engine._wftasks import decode_page_token, encode_page_token
 from durable_workflow.server._ids import iso, iso_offset, new_id
 from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope
+from durable_workflow.server._scalars import digits
 from durable_workflow.server._storage import EventRow
 
-__all__ = ["ControlMixin", "status_bucket"]
+if TYPE_CHECKING:
+    from durable_workflow.server._engine._engine import Engine
+
+__all__ = ["Workflows", "status_bucket"]
 
 _REJECTED_START_FIELDS = (
     "workflow_execution_timeout",
@@ -34,13 +37,8 @@ _REJECTED_START_FIELDS = (
     "idempotency_key",
     "request_id",
 )
+MAX_QUERY_CHARS = 2048
 _PREDICATE = re.compile(r'^\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[^\s]+)\s*$')
-
-
-def status_bucket(status: str) -> str:
-    return {"pending": "running", "running": "running", "waiting": "running", "completed": "completed"}.get(
-        status, "failed"
-    )
 
 
 def _decoded(blob: str | None) -> Any:
@@ -50,19 +48,22 @@ def _decoded(blob: str | None) -> Any:
         return None
 
 
-class ControlMixin(ActivitiesMixin):
-    """Workflow operations of the control plane."""
+class Workflows:
+    """Workflow operations of the control plane: a component over the engine's unit of work."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     # -- lookups -----------------------------------------------------------------------------
 
     def instance(self, namespace: str, workflow_id: str) -> Instance:
-        instance = self.instances.get(workflow_id)
+        instance = self.engine.instances.get(workflow_id)
         if instance is None or instance.namespace != namespace:
             raise not_found_instance(workflow_id)
         return instance
 
     def current_run(self, namespace: str, workflow_id: str) -> Run:
-        return self.runs[self.instance(namespace, workflow_id).current_run_id]
+        return self.engine.runs[self.instance(namespace, workflow_id).current_run_id]
 
     def run_of(self, namespace: str, workflow_id: str, run_id: str) -> Run:
         instance = self.instance(namespace, workflow_id)
@@ -74,7 +75,7 @@ class ControlMixin(ActivitiesMixin):
                 workflow_id=workflow_id,
                 run_id=run_id,
             )
-        return self.runs[run_id]
+        return self.engine.runs[run_id]
 
     def open_run(self, namespace: str, workflow_id: str, operation: str) -> Run:
         run = self.current_run(namespace, workflow_id)
@@ -118,16 +119,16 @@ class ControlMixin(ActivitiesMixin):
         blob = args_blob(f, require_list=False)
         f.done()
         assert workflow_type is not None
-        existing = self.instances.get(workflow_id)
+        existing = self.engine.instances.get(workflow_id)
         if existing is not None:
             return self._duplicate_start(namespace, existing, workflow_type, policy)
         instance = Instance(
             workflow_id=workflow_id,
             namespace=namespace,
             workflow_type=workflow_type,
-            created_at=self.clock.now(),
+            created_at=self.engine.clock.now(),
         )
-        run = self.new_run(
+        run = self.engine.new_run(
             instance,
             workflow_type,
             queue,
@@ -160,7 +161,7 @@ class ControlMixin(ActivitiesMixin):
                 errors={"workflow_type": ["The workflow id is reserved for another type."]},
                 validation_errors={"workflow_type": ["The workflow id is reserved for another type."]},
             )
-        run = self.runs[instance.current_run_id]
+        run = self.engine.runs[instance.current_run_id]
         base = {
             "workflow_instance_id": run.workflow_id,
             "workflow_run_id": run.run_id,
@@ -168,10 +169,10 @@ class ControlMixin(ActivitiesMixin):
             "workflow_class": workflow_type,
         }
         if policy == "use-existing" and not run.is_terminal:
-            self.append_event(run, "StartAccepted", {**base, "outcome": "returned_existing_active"})
+            self.engine.append_event(run, "StartAccepted", {**base, "outcome": "returned_existing_active"})
             return "returned_existing_active", self._start_body(run, "returned_existing_active")
         if not run.is_terminal:
-            self.append_event(
+            self.engine.append_event(
                 run,
                 "StartRejected",
                 {**base, "outcome": "rejected_duplicate", "rejection_reason": "instance_already_started"},
@@ -200,7 +201,7 @@ class ControlMixin(ActivitiesMixin):
     # -- views -------------------------------------------------------------------------------
 
     def run_summary(self, run: Run) -> dict[str, Any]:
-        instance = self.instances[run.workflow_id]
+        instance = self.engine.instances[run.workflow_id]
         return {
             "workflow_id": run.workflow_id,
             "run_id": run.run_id,
@@ -258,31 +259,56 @@ class ControlMixin(ActivitiesMixin):
             "The status filter must be running, completed or failed.",
         )
         size = f.integer("page_size", minimum=1, maximum=200) or 50
+        query = str(params.get("query") or "")
+        if len(query) > MAX_QUERY_CHARS:
+            f.add("query", f"The query must not be longer than {MAX_QUERY_CHARS} characters.")
         f.done()
         offset = _offset_token(params.get("next_page_token"))
-        rows = [r for r in self.runs.values() if r.namespace == namespace]
-        if params.get("workflow_type"):
-            rows = [r for r in rows if r.workflow_type == params["workflow_type"]]
-        if status:
-            rows = [r for r in rows if status_bucket(r.status) == status]
-        if params.get("query"):
-            rows = [r for r in rows if _matches(r, str(params["query"]))]
-        rows.sort(key=lambda r: (r.started_at, r.created_order), reverse=True)
-        page = rows[offset : offset + size]
-        more = offset + size < len(rows)
+        workflow_type = params.get("workflow_type") or None
+        if not query:  # the index pages by itself
+            ids = list(self.engine.storage.run_page(namespace, workflow_type, status, offset, size + 1))
+            page, more = self.engine.runs.get_many(ids[:size]), len(ids) > size
+        else:
+            page, more = self._matching_page(namespace, workflow_type, status, query, offset, size)
         token = base64.b64encode(str(offset + size).encode()).decode() if more else None
+        self.engine.instances.get_many([r.workflow_id for r in page])  # one query instead of one per row
         return {
             "workflows": [self.run_summary(r) for r in page],
             "workflow_count": len(page),
             "next_page_token": token,
         }
 
+    def _matching_page(
+        self,
+        namespace: str,
+        workflow_type: str | None,
+        status: str | None,
+        query: str,
+        offset: int,
+        size: int,
+    ) -> tuple[list[Run], bool]:
+        """A page of the runs a ``query`` filter matches (checked run by run, newest first)."""
+        page: list[Run] = []
+        matched = 0
+        more = False
+        for run_id in self.engine.storage.run_page(namespace, workflow_type, status):
+            run = self.engine.runs.get(run_id)
+            if run is None or (query and not _matches(run, query)):
+                continue
+            matched += 1
+            if matched > offset + size:
+                more = True
+                break
+            if matched > offset:
+                page.append(run)
+        return page, more
+
     def list_runs(self, namespace: str, workflow_id: str) -> dict[str, Any]:
         instance = self.instance(namespace, workflow_id)
         return {
             "workflow_id": workflow_id,
             "run_count": len(instance.run_ids),
-            "runs": [self.describe_run(self.runs[r]) for r in instance.run_ids],
+            "runs": [self.describe_run(self.engine.runs[r]) for r in instance.run_ids],
         }
 
     # -- commands ----------------------------------------------------------------------------
@@ -321,8 +347,8 @@ class ControlMixin(ActivitiesMixin):
         command_id = new_id()
         if request_id:
             run.signal_requests[request_id] = command_id
-            self.save(run)
-        self.append_event(
+            self.engine.save(run)
+        self.engine.append_event(
             run,
             "SignalReceived",
             {
@@ -337,9 +363,9 @@ class ControlMixin(ActivitiesMixin):
             },
             command_id=command_id,
         )
-        run.last_progress_at = self.clock.now()
+        run.last_progress_at = self.engine.clock.now()
         if not run.batch:
-            self.request_wake(run, "signal")
+            self.engine.request_wake(run, "signal")
         return self._command_body(run, "signal_received", signal_name=name, command_id=command_id)
 
     def stop_workflow(
@@ -351,7 +377,7 @@ class ControlMixin(ActivitiesMixin):
         f.string("request_id")
         f.done()
         run = self.open_run(namespace, workflow_id, kind)
-        self.terminate_run(run, reason, kind=kind)
+        self.engine.terminate_run(run, reason, kind=kind)
         return self._command_body(run, "cancelled" if kind == "cancel" else "terminated", reason=reason)
 
     # -- history -----------------------------------------------------------------------------
@@ -362,7 +388,7 @@ class ControlMixin(ActivitiesMixin):
         f.done()
         token = params.get("next_page_token")
         after = decode_page_token(token) if token else 0
-        events = self.storage.events(run.run_id, after, size)
+        events = self.engine.storage.events(run.run_id, after, size)
         more = size is not None and bool(events) and events[-1].sequence < run.last_sequence
         return events, (encode_page_token(events[-1].sequence) if more else None)
 
@@ -378,12 +404,12 @@ class ControlMixin(ActivitiesMixin):
                 "recorded_at": e.recorded_at,
                 "payload": e.payload,
             }
-            for e in self.storage.events(run.run_id)
+            for e in self.engine.storage.events(run.run_id)
         ]
         bundle: dict[str, Any] = {
             "schema": "durable-workflow.v2.history-export",
             "schema_version": 1,
-            "exported_at": iso(self.clock.now()),
+            "exported_at": iso(self.engine.clock.now()),
             "dedupe_key": f"{run.run_id}:{run.last_sequence}",
             "history_complete": run.is_terminal,
             "workflow": self._export_workflow(run),
@@ -406,7 +432,7 @@ class ControlMixin(ActivitiesMixin):
         return bundle
 
     def _export_workflow(self, run: Run) -> dict[str, Any]:
-        current = self.instances[run.workflow_id].current_run_id
+        current = self.engine.instances[run.workflow_id].current_run_id
         return {
             "instance_id": run.workflow_id,
             "run_id": run.run_id,
@@ -441,11 +467,15 @@ def _refusal_after_record(run: Run, body: dict[str, Any]) -> EngineError:
 
 
 def _offset_token(token: Any) -> int:
-    try:
-        text = base64.b64decode(str(token), validate=True).decode() if token else "0"
-    except (ValueError, UnicodeDecodeError):
+    if not token:
         return 0
-    return int(text) if text.isdigit() else 0
+    try:
+        offset = digits(base64.b64decode(str(token), validate=True).decode())
+    except (ValueError, UnicodeDecodeError):
+        offset = None
+    if offset is None:
+        raise invalid({"next_page_token": ["The next page token is invalid."]})
+    return offset
 
 
 def _matches(run: Run, query: str) -> bool:
@@ -474,6 +504,6 @@ def _matches(run: Run, query: str) -> bool:
 def _is_json(text: str) -> bool:
     try:
         json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from durable_workflow.server._clock import Clock
+from durable_workflow.server._engine._errors import EngineError
 from durable_workflow.server._engine._model import (
     ActivityExecution,
     Doc,
@@ -32,13 +33,21 @@ from durable_workflow.server._engine._model import (
     from_doc,
     to_doc,
 )
+from durable_workflow.server._engine._working_set import (
+    AliasIndex,
+    Participant,
+    WorkingSet,
+    is_hot,
+    run_row,
+)
 from durable_workflow.server._ids import iso, new_id
-from durable_workflow.server._storage import EventRow, Storage
+from durable_workflow.server._storage import Commit, EventRow, RunRow, Storage, Writer, dumps
 
 __all__ = ["EngineBase", "EngineConfig"]
 
 log = logging.getLogger("durable_workflow.server")
 T = TypeVar("T")
+D = TypeVar("D", bound=Doc)
 _KINDS: tuple[type[Doc], ...] = (
     Namespace,
     SearchAttribute,
@@ -89,23 +98,30 @@ class EngineBase:
         self._last_due_now = -math.inf
         self._order = 0
         self.query_tasks: dict[str, QueryTask] = {}
+        self.participants: list[Participant] = []
+        """Other stores (schedules) whose writes join every unit of work's transaction."""
         self.closing = False
         self._reset_state()
 
     # -- state -------------------------------------------------------------------------------
 
     def _reset_state(self) -> None:
-        self.namespaces: dict[str, Namespace] = {}
-        self.search_attributes: dict[str, SearchAttribute] = {}
-        self.workers: dict[str, Worker] = {}
-        self.instances: dict[str, Instance] = {}
-        self.runs: dict[str, Run] = {}
-        self.wf_tasks: dict[str, WorkflowTask] = {}
-        self.activities: dict[str, ActivityExecution] = {}
-        self.timers: dict[str, Timer] = {}
-        self.updates: dict[str, Update] = {}
-        self.activity_task_index: dict[str, str] = {}
-        self.attempt_index: dict[str, str] = {}
+        loaded: list[tuple[str, str]] = []
+        self._loaded_cold = loaded
+
+        def table(cls: type[D]) -> WorkingSet[D]:
+            return WorkingSet(cls, self.storage, self._track, loaded)
+
+        self.namespaces = table(Namespace)
+        self.search_attributes = table(SearchAttribute)
+        self.workers = table(Worker)
+        self.instances = table(Instance)
+        self.runs = table(Run)
+        self.wf_tasks = table(WorkflowTask)
+        self.activities = table(ActivityExecution)
+        self.timers = table(Timer)
+        self.updates = table(Update)
+        self.activity_task_index = AliasIndex(self.storage)
         # Keys of records that can still change: ready/leased workflow tasks, open activities,
         # pending timers and open runs (the sweeps and matchers only look at these).
         self.live_by_queue: dict[tuple[str, str, str], set[str]] = {}
@@ -116,8 +132,8 @@ class EngineBase:
             "run": set(),
         }
 
-    def _table(self, kind: str) -> dict[str, Any]:
-        tables: dict[str, dict[str, Any]] = {
+    def _table(self, kind: str) -> WorkingSet[Any]:
+        tables: dict[str, WorkingSet[Any]] = {
             "namespace": self.namespaces,
             "search_attribute": self.search_attributes,
             "worker": self.workers,
@@ -131,30 +147,27 @@ class EngineBase:
         return tables[kind]
 
     def load(self) -> None:
-        """(Re)build the in-memory state from storage."""
+        """(Re)build the in-memory working set from storage: only records that can still change."""
         self._reset_state()
         self._due_rescan = True
         for cls in _KINDS:
             table = self._table(cls.KIND)
-            for body in self.storage.load(cls.KIND):
+            for body in self.storage.load(cls.KIND, live_only=True):
                 obj = from_doc(cls, body)
-                table[obj.key] = obj
+                table.put(obj)
                 self._track(obj)
         for act in self.activities.values():
             self._index_activity(act)
-        orders = [r.created_order for r in self.runs.values()] + [
-            t.created_order for t in self.wf_tasks.values()
-        ]
-        self._order = max([self._order, *orders])
+        orders = [t.created_order for t in self.wf_tasks.values()]
+        self._order = max([self._order, self.storage.max_order(), *orders])
+        self._loaded_cold.clear()
 
     def worker_fresh(self, worker: Worker) -> bool:
         return self.clock.now() - worker.last_heartbeat_at <= self.config.worker_stale_after_seconds
 
     def _index_activity(self, act: ActivityExecution) -> None:
         for task_id in [*act.past_task_ids, act.task_id]:
-            self.activity_task_index[task_id] = act.execution_id
-        for attempt_id in act.attempts:
-            self.attempt_index[attempt_id] = act.execution_id
+            self.activity_task_index.remember(task_id, act.execution_id)
 
     def next_order(self) -> int:
         self._order += 1
@@ -164,27 +177,44 @@ class EngineBase:
 
     @contextlib.asynccontextmanager
     async def op(self, *, internal: bool = False) -> AsyncIterator[None]:
-        """Run one serialised operation and commit everything it touched."""
+        """Run one serialised operation and commit everything it touched, or nothing.
+
+        The commit runs on the storage's writer thread; if it fails, the in-memory state is
+        reloaded from disk and the caller gets a 503 ``storage_unavailable``.
+        """
         async with self._lock:
             try:
                 yield
             except BaseException as exc:
                 if getattr(exc, "commit", False):
-                    self._commit()
+                    await self._commit()
                     self._deliver(internal)
                 else:
                     self._rollback()
                 raise
-            self._commit()
+            await self._commit()
             self._deliver(internal)
+
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        """A read-only operation: sees only committed state (never a commit still in flight)."""
+        async with self._lock:
+            try:
+                yield
+            finally:
+                self._evict_loaded()
 
     def _rollback(self) -> None:
         touched = bool(self._dirty or self._pending_events)
         self._dirty.clear()
         self._pending_events.clear()
         self._pending_notify.clear()
+        for participant in self.participants:
+            participant.discard()
         if touched:
             self.load()
+        else:
+            self._evict_loaded()
 
     def _deliver(self, internal: bool) -> None:
         notify, self._pending_notify = self._pending_notify, set()
@@ -195,35 +225,92 @@ class EngineBase:
         if not internal:
             self._due_wake.set()
 
-    def _commit(self) -> None:
-        if not self._dirty and not self._pending_events:
+    async def _commit(self) -> None:
+        writers = [w for w in (p.writer() for p in self.participants) if w is not None]
+        if not self._dirty and not self._pending_events and not writers:
+            self._evict_loaded()
             return
-        docs = {k: (None if v is None else to_doc(v)) for k, v in self._dirty.items()}
-        self.storage.commit(docs, self._pending_events)
+        try:
+            await self._write(self._build_commit(writers))
+        except Exception as exc:
+            log.error("dev server commit failed, nothing of this request was kept: %s", exc)
+            self._rollback()
+            if self.storage.last_error is None:
+                self.storage.last_error = f"{type(exc).__name__}: {exc}"
+            raise EngineError(
+                "unavailable",
+                "storage_unavailable",
+                "The server could not store this request; nothing of it was kept. Retry later.",
+            ) from exc
+        for participant in self.participants:
+            participant.committed()
+        dirty = list(self._dirty.values())
         self._dirty.clear()
         self._pending_events.clear()
+        for obj in dirty:
+            if obj is not None and not is_hot(obj):
+                self._evict(obj.KIND, obj.key)
+        self._evict_loaded()
+
+    async def _write(self, commit: Commit) -> None:
+        # The writer thread finishes the transaction even if this request is cancelled meanwhile:
+        # wait for its outcome so memory and disk never disagree.
+        future = asyncio.ensure_future(self.storage.commit_async(commit))
+        try:
+            await asyncio.shield(future)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await future
+            raise
+
+    def _build_commit(self, writers: list[Writer]) -> Commit:
+        docs: dict[tuple[str, str], tuple[str, bool] | None] = {}
+        aliases: list[tuple[str, str, str]] = []
+        runs: list[RunRow] = []
+        queues: set[tuple[str, str]] = set()
+        for ref, obj in self._dirty.items():
+            docs[ref] = None if obj is None else (dumps(to_doc(obj)), is_hot(obj))
+            if isinstance(obj, ActivityExecution):
+                aliases += [(t, obj.KIND, obj.key) for t in [*obj.past_task_ids, obj.task_id] if t]
+            if isinstance(obj, Run):
+                runs.append(run_row(obj))
+            if isinstance(obj, (WorkflowTask, ActivityExecution, Worker)):
+                queues.add((obj.namespace, obj.task_queue))
+        return Commit(docs, list(self._pending_events), aliases, runs, sorted(queues), writers)
+
+    def _evict(self, kind: str, key: str) -> None:
+        obj = self._table(kind).drop(key)
+        if isinstance(obj, ActivityExecution):
+            for task_id in [*obj.past_task_ids, obj.task_id]:
+                self.activity_task_index.forget(task_id)
+
+    def _evict_loaded(self) -> None:
+        """Drop records read lazily for this operation that are finished (they live on disk)."""
+        loaded, self._loaded_cold[:] = list(self._loaded_cold), []
+        for kind, key in loaded:
+            obj = dict.get(self._table(kind), key)
+            if obj is not None and not is_hot(obj) and (kind, key) not in self._dirty:
+                self._evict(kind, key)
 
     def save(self, obj: Doc) -> None:
         """Mark a record as changed (and register it in memory)."""
-        self._table(obj.KIND)[obj.key] = obj
+        self._table(obj.KIND).put(obj)
         self._dirty[(obj.KIND, obj.key)] = obj
         if isinstance(obj, ActivityExecution):
             self._index_activity(obj)
         self._track(obj)
+
+    def delete(self, kind: str, key: str) -> None:
+        """Remove a record (committed with the rest of the operation)."""
+        self._table(kind).drop(key)
+        self._dirty[(kind, key)] = None
 
     def _track(self, obj: Doc) -> None:
         live = self.live.get(obj.KIND)
         if live is None:
             return
         self.note_due(self.item_due(obj, self.clock.now()))
-        if isinstance(obj, WorkflowTask):
-            alive = obj.status in ("ready", "leased")
-        elif isinstance(obj, ActivityExecution):
-            alive = obj.is_open
-        elif isinstance(obj, Timer):
-            alive = obj.status == "pending"
-        else:
-            alive = isinstance(obj, Run) and not obj.is_terminal
+        alive = is_hot(obj)
         if alive:
             live.add(obj.key)
         else:
@@ -238,13 +325,13 @@ class EngineBase:
     def live_items(self, kind: str) -> list[Any]:
         """Snapshot of the live records of one kind (safe to mutate while iterating)."""
         table = self._table(kind)
-        return [table[key] for key in list(self.live[kind]) if key in table]
+        return [obj for obj in (dict.get(table, key) for key in list(self.live[kind])) if obj is not None]
 
     def queue_items(self, kind: str, namespace: str, task_queue: str) -> list[Any]:
         """The live workflow tasks or activities of one task queue (what a poll may claim)."""
         table = self._table(kind)
         keys = self.live_by_queue.get((kind, namespace, task_queue), ())
-        return [table[key] for key in list(keys) if key in table]
+        return [obj for obj in (dict.get(table, key) for key in list(keys)) if obj is not None]
 
     def append_event(
         self,
@@ -312,6 +399,12 @@ class EngineBase:
                 return None
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
+
+    async def wait_for(self, event: asyncio.Event, timeout: float) -> bool:
+        """Wait (outside the lock) until `event` is set or `timeout` passes; True if it was set."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout)
+        return event.is_set()
 
     def close_waiters(self) -> None:
         """Release every long poll (server shutdown)."""

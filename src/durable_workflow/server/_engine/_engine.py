@@ -4,40 +4,62 @@ from __future__ import annotations
 
 from typing import Any
 
-from durable_workflow.server._engine._interact import InteractMixin
+from durable_workflow.server._clock import Clock
+from durable_workflow.server._engine._activities import ActivityTasks
+from durable_workflow.server._engine._commands import Commands
+from durable_workflow.server._engine._control import Workflows
+from durable_workflow.server._engine._core import EngineConfig
+from durable_workflow.server._engine._interact import Messages
 from durable_workflow.server._engine._model import ActivityExecution, Run, Timer, WorkflowTask
-from durable_workflow.server._engine._workers import AdminMixin
+from durable_workflow.server._engine._runs import RunsMixin
+from durable_workflow.server._engine._wftasks import WorkflowTasks
+from durable_workflow.server._engine._workers import Directory
 from durable_workflow.server._ids import iso
+from durable_workflow.server._storage import Storage
 
 __all__ = ["Engine"]
 
 
-class Engine(InteractMixin, AdminMixin):
-    """Matching, leases, timers, retries and timeouts over the SQLite store. Knows no HTTP."""
+class Engine(RunsMixin):
+    """Matching, leases, timers, retries and timeouts over the SQLite store. Knows no HTTP.
+
+    `directory` (namespaces, search attributes, workers, task-queue views), `workflows`
+    (control-plane operations) and `messages` (updates, queries) are separate components sharing
+    this engine's unit of work.
+    """
+
+    def __init__(self, storage: Storage, clock: Clock, config: EngineConfig) -> None:
+        super().__init__(storage, clock, config)
+        self.directory = Directory(self)
+        self.commands = Commands(self)
+        self.workflow_tasks = WorkflowTasks(self)
+        self.activity_tasks = ActivityTasks(self)
+        self.workflows = Workflows(self)
+        self.messages = Messages(self, self.workflows)
 
     def process_due(self, now: float) -> None:
         last, self._last_due_now = self._last_due_now, now
         for task in self.live_items("workflow_task"):
             if task.status == "leased" and (task.lease_expires_at or 0) <= now:
-                self.expire_workflow_task(task)
+                self.workflow_tasks.expire_workflow_task(task)
             elif task.status == "ready" and last < task.available_at <= now:
                 self.notify(("wf", task.namespace, task.task_queue))
         for act in self.live_items("activity"):
             if not act.is_open:
                 continue
-            kind = self.due_timeout(act, now)
+            kind = self.activity_tasks.due_timeout(act, now)
             if kind is not None:
-                self.time_out_activity(act, kind)
+                self.activity_tasks.time_out_activity(act, kind)
             elif act.task_status == "leased" and (act.lease_expires_at or 0) <= now:
-                self.expire_activity_lease(act)
+                self.activity_tasks.expire_activity_lease(act)
             elif act.task_status == "ready" and last < act.available_at <= now:
                 self.notify(("act", act.namespace, act.task_queue))
         for timer in sorted(self.live_items("timer"), key=lambda t: (t.fire_at, t.sequence)):
             if timer.status == "pending" and timer.fire_at <= now:
                 self.fire_timer(timer)
         for run in self.live_items("run"):
-            if not run.is_terminal and self.run_deadline_passed(run):
-                self.time_out_run(run)
+            if not run.is_terminal and self.workflow_tasks.run_deadline_passed(run):
+                self.workflow_tasks.time_out_run(run)
         for query in self.query_tasks.values():
             if query.status == "leased" and (query.lease_expires_at or 0) <= now:
                 query.status, query.lease_owner = "ready", None
@@ -88,7 +110,7 @@ class Engine(InteractMixin, AdminMixin):
         run = self.runs.get(timer.run_id)
         if run is None or run.is_terminal:
             return
-        payload = {**self._timer_payload(timer), "fired_at": iso(self.clock.now())}
+        payload = {**self.commands._timer_payload(timer), "fired_at": iso(self.clock.now())}
         if timer.timer_kind == "condition_timeout":
             self.append_event(run, "TimerFired", payload)
             if (
@@ -101,95 +123,6 @@ class Engine(InteractMixin, AdminMixin):
                 self.request_wake(run, "condition_timeout")
             return
         self.resolve_step(run, timer.sequence, "TimerFired", payload)
-
-    # -- task queues -------------------------------------------------------------------------
-
-    def task_queue_names(self, namespace: str) -> list[str]:
-        names = {w.task_queue for w in self.workers.values() if w.namespace == namespace}
-        names |= {t.task_queue for t in self.wf_tasks.values() if t.namespace == namespace}
-        names |= {a.task_queue for a in self.activities.values() if a.namespace == namespace}
-        return sorted(names)
-
-    def task_queue_view(self, namespace: str, name: str) -> dict[str, Any]:
-        wf = [t for t in self.live_items("workflow_task") if (t.namespace, t.task_queue) == (namespace, name)]
-        acts = [a for a in self.live_items("activity") if (a.namespace, a.task_queue) == (namespace, name)]
-        workers = [w for w in self.workers.values() if (w.namespace, w.task_queue) == (namespace, name)]
-        ready_wf, ready_act = (
-            sum(t.status == "ready" for t in wf),
-            sum(a.task_status == "ready" for a in acts),
-        )
-        leases = [
-            self._lease_view(t.task_id, "workflow", t.lease_owner, t.lease_expires_at)
-            for t in wf
-            if t.status == "leased"
-        ]
-        leases += [
-            self._lease_view(a.task_id, "activity", a.lease_owner, a.lease_expires_at)
-            for a in acts
-            if a.task_status == "leased"
-        ]
-        stats = {
-            "ready_workflow_tasks": ready_wf,
-            "leased_workflow_tasks": len(wf) - ready_wf,
-            "ready_activity_tasks": ready_act,
-            "leased_activity_tasks": len(acts) - ready_act,
-            "pollers": len(workers),
-        }
-        return {
-            "name": name,
-            "namespace": namespace,
-            "stats": stats,
-            "admission": self._admission(namespace, name, workers, stats),
-            "pollers": [self.worker_view(w) for w in workers],
-            "current_leases": leases,
-        }
-
-    def _lease_view(
-        self, task_id: str, kind: str, owner: str | None, expires: float | None
-    ) -> dict[str, Any]:
-        return {"task_id": task_id, "task_type": kind, "lease_owner": owner, "lease_expires_at": iso(expires)}
-
-    def _admission(
-        self, namespace: str, name: str, workers: list[Any], stats: dict[str, int]
-    ) -> dict[str, Any]:
-        active = sum(self.worker_status(w) == "active" for w in workers)
-        admission: dict[str, Any] = {
-            f"{kind}_tasks": {
-                "active_worker_count": active,
-                "ready_count": stats[f"ready_{kind}_tasks"],
-                "leased_count": stats[f"leased_{kind}_tasks"],
-                "status": "accepting" if active else "no_active_workers",
-            }
-            for kind in ("workflow", "activity")
-        }
-        pending = sum((q.namespace, q.task_queue) == (namespace, name) for q in self.query_tasks.values())
-        admission["query_tasks"] = {
-            "max_pending_per_queue": 1024,
-            "approximate_pending_count": pending,
-            "remaining_pending_capacity": 1024 - pending,
-            "status": "accepting",
-        }
-        return admission
-
-    def worker_view(self, worker: Any) -> dict[str, Any]:
-        return {
-            "worker_id": worker.worker_id,
-            "namespace": worker.namespace,
-            "task_queue": worker.task_queue,
-            "runtime": worker.runtime,
-            "sdk_version": worker.sdk_version,
-            "build_id": worker.build_id,
-            "supported_workflow_types": worker.supported_workflow_types,
-            "workflow_definition_fingerprints": worker.workflow_definition_fingerprints,
-            "supported_activity_types": worker.supported_activity_types,
-            "max_concurrent_workflow_tasks": worker.max_concurrent_workflow_tasks,
-            "max_concurrent_activity_tasks": worker.max_concurrent_activity_tasks,
-            "status": self.worker_status(worker),
-            "is_stale": not self.worker_fresh(worker),
-            "last_heartbeat_at": iso(worker.last_heartbeat_at),
-            "registered_at": iso(worker.registered_at),
-            "updated_at": iso(worker.updated_at),
-        }
 
 
 def _earliest(times: tuple[float | None, ...]) -> float | None:

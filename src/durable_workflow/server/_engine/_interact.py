@@ -1,12 +1,12 @@
-"""Updates (accepted → applied on a dedicated task) and worker-routed queries."""
+"""The messages component: updates (accepted → applied on a dedicated task) and worker-routed queries."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from durable_workflow.server._engine._control import ControlMixin
+from durable_workflow.server._engine._control import Workflows
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import Fields, args_blob, check_operation_name
 from durable_workflow.server._engine._model import QueryTask, Update, Worker
@@ -15,11 +15,18 @@ from durable_workflow.server._engine._wftasks import worker_event
 from durable_workflow.server._ids import iso, new_id
 from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, envelope, is_envelope
 
-__all__ = ["InteractMixin"]
+if TYPE_CHECKING:
+    from durable_workflow.server._engine._engine import Engine
+
+__all__ = ["Messages"]
 
 
-class InteractMixin(ControlMixin):
-    """Updates and queries."""
+class Messages:
+    """Updates and worker-routed queries: a component over the engine's shared unit of work."""
+
+    def __init__(self, engine: Engine, workflows: Workflows) -> None:
+        self.engine = engine
+        self.workflows = workflows
 
     # -- updates -----------------------------------------------------------------------------
 
@@ -27,15 +34,16 @@ class InteractMixin(ControlMixin):
         self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
     ) -> tuple[str, dict[str, Any]]:
         """Accept an update and optionally wait for it; returns (update status, response body)."""
-        async with self.op():
+        async with self.engine.op():
             update, wait_for, timeout = self._accept_update(namespace, workflow_id, name, body)
-            event = self.waiter(("update", update.update_id))
+            event = self.engine.waiter(("update", update.update_id))
         if wait_for == "completed" and update.status == "accepted":
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(event.wait(), timeout)
-        update = self.updates.get(update.update_id, update)
-        timed_out = wait_for == "completed" and update.status == "accepted"
-        return update.status, self.update_body(update, wait_for, timeout, timed_out)
+        async with self.engine.reading():
+            update = self.engine.updates.get(update.update_id, update)
+            timed_out = wait_for == "completed" and update.status == "accepted"
+            return update.status, self.update_body(update, wait_for, timeout, timed_out)
 
     def _accept_update(
         self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
@@ -54,11 +62,11 @@ class InteractMixin(ControlMixin):
         request_id = f.string("request_id")
         blob = args_blob(f)
         f.done()
-        run = self.open_run(namespace, workflow_id, "update")
-        earlier = self.updates.get(run.update_requests.get(request_id or "", ""))
+        run = self.workflows.open_run(namespace, workflow_id, "update")
+        earlier = self.engine.updates.get(run.update_requests.get(request_id or "", ""))
         if earlier is not None:
-            return earlier, wait_for, float(timeout or self.config.update_wait_timeout_seconds)
-        now = self.clock.now()
+            return earlier, wait_for, float(timeout or self.engine.config.update_wait_timeout_seconds)
+        now = self.engine.clock.now()
         update = Update(
             update_id=new_id(),
             namespace=namespace,
@@ -70,8 +78,8 @@ class InteractMixin(ControlMixin):
             request_id=request_id,
             accepted_at=now,
         )
-        self.save(update)
-        self.append_event(
+        self.engine.save(update)
+        self.engine.append_event(
             run,
             "UpdateAccepted",
             {
@@ -89,16 +97,16 @@ class InteractMixin(ControlMixin):
         run.queued_updates.append(update.update_id)
         if request_id:
             run.update_requests[request_id] = update.update_id
-        self.save(run)
-        self.dispatch_next(run)
-        return update, wait_for, float(timeout or self.config.update_wait_timeout_seconds)
+        self.engine.save(run)
+        self.engine.dispatch_next(run)
+        return update, wait_for, float(timeout or self.engine.config.update_wait_timeout_seconds)
 
     def update_body(self, update: Update, wait_for: str, timeout: float, timed_out: bool) -> dict[str, Any]:
         outcome = {"completed": "update_completed", "failed": "update_failed"}.get(update.status)
         result = None
         with contextlib.suppress(PayloadInvalid):
             result = decode_blob(update.result_blob)
-        run = self.runs[update.run_id]
+        run = self.engine.runs[update.run_id]
         return {
             "outcome": outcome,
             "workflow_id": update.workflow_id,
@@ -135,13 +143,13 @@ class InteractMixin(ControlMixin):
         self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]
     ) -> dict[str, Any]:
         """Route a query to a live worker and wait for its answer."""
-        async with self.op():
+        async with self.engine.op():
             task = self._enqueue_query(namespace, workflow_id, name, body)
-            event = self.waiter(("query_done", task.query_task_id))
-        timeout = self.config.query_timeout_seconds or self.config.long_poll_timeout
+            event = self.engine.waiter(("query_done", task.query_task_id))
+        timeout = self.engine.config.query_timeout_seconds or self.engine.config.long_poll_timeout
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(event.wait(), timeout)
-        self.query_tasks.pop(task.query_task_id, None)
+        self.engine.query_tasks.pop(task.query_task_id, None)
         base = {
             "workflow_id": workflow_id,
             "run_id": task.run_id,
@@ -169,15 +177,15 @@ class InteractMixin(ControlMixin):
         f = Fields(body)
         blob = args_blob(f)
         f.done()
-        run = self.open_run(namespace, workflow_id, "query")
+        run = self.workflows.open_run(namespace, workflow_id, "query")
         workers = [
             w
-            for w in self.workers.values()
+            for w in self.engine.workers.values()
             if w.namespace == namespace
             and w.task_queue == run.task_queue
             and w.runtime != "php"
             and w.status == "active"
-            and self.worker_fresh(w)
+            and self.engine.worker_fresh(w)
             and (not w.supported_workflow_types or run.workflow_type in w.supported_workflow_types)
         ]
         if not workers:
@@ -191,7 +199,7 @@ class InteractMixin(ControlMixin):
                 success=False,
                 result=None,
             )
-        pending = [q for q in self.query_tasks.values() if q.task_queue == run.task_queue]
+        pending = [q for q in self.engine.query_tasks.values() if q.task_queue == run.task_queue]
         if len(pending) >= 1024:
             raise EngineError("too_many", "query_task_queue_full", "Too many pending queries on this queue.")
         task = QueryTask(
@@ -203,18 +211,18 @@ class InteractMixin(ControlMixin):
             task_queue=run.task_queue,
             query_name=name,
             arguments_blob=blob or "",
-            created_at=self.clock.now(),
+            created_at=self.engine.clock.now(),
         )
-        self.query_tasks[task.query_task_id] = task
-        self.notify(("query", namespace, run.task_queue))
+        self.engine.query_tasks[task.query_task_id] = task
+        self.engine.notify(("query", namespace, run.task_queue))
         return task
 
     # -- queries: worker side ----------------------------------------------------------------
 
     def claim_query_task(self, worker: Worker) -> dict[str, Any] | None:
-        now = self.clock.now()
+        now = self.engine.clock.now()
         types = set(worker.supported_workflow_types)
-        for task in self.query_tasks.values():
+        for task in self.engine.query_tasks.values():
             if (
                 task.status == "ready"
                 and task.namespace == worker.namespace
@@ -226,9 +234,9 @@ class InteractMixin(ControlMixin):
             return None
         task.status, task.lease_owner = "leased", worker.worker_id
         task.attempt += 1
-        task.lease_expires_at = now + self.config.query_task_lease_seconds
-        self.note_due(task.lease_expires_at)
-        run = self.runs[task.run_id]
+        task.lease_expires_at = now + self.engine.config.query_task_lease_seconds
+        self.engine.note_due(task.lease_expires_at)
+        run = self.engine.runs[task.run_id]
         return {
             "query_task_id": task.query_task_id,
             "query_task_attempt": task.attempt,
@@ -241,7 +249,7 @@ class InteractMixin(ControlMixin):
             "query_arguments": envelope(task.arguments_blob),
             "run_status": run.status,
             "last_history_sequence": run.last_sequence,
-            "history_events": [worker_event(e) for e in self.storage.events(run.run_id)],
+            "history_events": [worker_event(e) for e in self.engine.storage.events(run.run_id)],
             "task_queue": task.task_queue,
             "lease_owner": task.lease_owner,
             "lease_expires_at": iso(task.lease_expires_at),
@@ -256,7 +264,7 @@ class InteractMixin(ControlMixin):
             errors["query_task_attempt"] = ["The query task attempt field must be an integer of at least 1."]
         if errors:
             raise invalid(errors)
-        task = self.query_tasks.get(task_id)
+        task = self.engine.query_tasks.get(task_id)
         if task is None or task.namespace != namespace:
             raise EngineError(
                 "not_found", "query_task_not_found", "Query task not found.", query_task_id=task_id
@@ -268,7 +276,7 @@ class InteractMixin(ControlMixin):
         }
         if task.status != "leased":
             raise EngineError("conflict", "query_task_not_leased", "The query task is not leased.", **lease)
-        if (task.lease_expires_at or 0) <= self.clock.now():
+        if (task.lease_expires_at or 0) <= self.engine.clock.now():
             raise EngineError("conflict", "lease_expired", "The query task lease expired.", **lease)
         if task.lease_owner != owner:
             raise EngineError(
@@ -290,7 +298,7 @@ class InteractMixin(ControlMixin):
         if env is not None and not (is_envelope(env) and env.get("codec") == CODEC):
             raise invalid({"result_envelope": ["The result envelope must be a {codec: avro, blob} object."]})
         task.status, task.result, task.result_envelope = "completed", body.get("result"), env
-        self.notify(("query_done", task_id))
+        self.engine.notify(("query_done", task_id))
         return {
             "query_task_id": task_id,
             "query_task_attempt": task.attempt,
@@ -304,7 +312,7 @@ class InteractMixin(ControlMixin):
         if not isinstance(failure, dict) or not isinstance(failure.get("message"), str):
             raise invalid({"failure.message": ["The failure.message field is required."]})
         task.status, task.failure = "failed", dict(failure)
-        self.notify(("query_done", task_id))
+        self.engine.notify(("query_done", task_id))
         return {
             "query_task_id": task_id,
             "query_task_attempt": task.attempt,

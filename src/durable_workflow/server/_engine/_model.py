@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 __all__ = [
+    "TERMINAL",
     "ActivityExecution",
+    "ActivityStatus",
+    "ActivityTaskStatus",
+    "QueryStatus",
+    "RunStatus",
+    "TaskStatus",
+    "TimerStatus",
+    "UpdateStatus",
     "Doc",
     "Instance",
     "Namespace",
@@ -19,10 +27,25 @@ __all__ = [
     "Worker",
     "WorkflowTask",
     "from_doc",
+    "status_bucket",
     "to_doc",
 ]
 
-TERMINAL = frozenset({"completed", "failed", "cancelled", "terminated"})
+RunStatus = Literal["pending", "running", "waiting", "completed", "failed", "cancelled", "terminated"]
+TaskStatus = Literal["ready", "leased", "completed", "failed", "cancelled"]
+ActivityStatus = Literal["pending", "running", "completed", "failed", "timed_out", "cancelled"]
+ActivityTaskStatus = Literal["ready", "leased", "closed"]
+TimerStatus = Literal["pending", "fired", "cancelled"]
+UpdateStatus = Literal["accepted", "completed", "failed"]
+QueryStatus = Literal["ready", "leased", "completed", "failed"]
+TERMINAL: frozenset[RunStatus] = frozenset({"completed", "failed", "cancelled", "terminated"})
+
+
+def status_bucket(status: str) -> str:
+    """The list filter's bucket of a run status: running, completed or failed."""
+    return {"pending": "running", "running": "running", "waiting": "running", "completed": "completed"}.get(
+        status, "failed"
+    )
 
 
 @dataclass
@@ -40,12 +63,32 @@ D = TypeVar("D", bound=Doc)
 
 
 def to_doc(obj: Doc) -> dict[str, Any]:
-    return dataclasses.asdict(obj)
+    """The record's fields, shallow: it is serialised at once, so nested values need no copy."""
+    return {name: getattr(obj, name) for name in _field_names(type(obj))}
+
+
+_FIELDS: dict[type[Doc], tuple[tuple[str, ...], frozenset[str]]] = {}
+
+
+def _fields_of(cls: type[Doc]) -> tuple[tuple[str, ...], frozenset[str]]:
+    found = _FIELDS.get(cls)
+    if found is None:
+        names = tuple(f.name for f in dataclasses.fields(cls))
+        found = _FIELDS[cls] = (names, frozenset(names))
+    return found
+
+
+def _field_names(cls: type[Doc]) -> tuple[str, ...]:
+    return _fields_of(cls)[0]
 
 
 def from_doc(cls: type[D], body: dict[str, Any]) -> D:
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = _field_set(cls)
     return cls(**{k: v for k, v in body.items() if k in names})
+
+
+def _field_set(cls: type[Doc]) -> frozenset[str]:
+    return _fields_of(cls)[1]
 
 
 @dataclass
@@ -130,7 +173,7 @@ class Run(Doc):
     workflow_type: str
     task_queue: str
     run_number: int = 1
-    status: str = "pending"
+    status: RunStatus = "pending"
     closed_reason: str | None = None
     input_blob: str | None = None
     output_blob: str | None = None
@@ -189,7 +232,7 @@ class WorkflowTask(Doc):
     namespace: str
     run_id: str
     task_queue: str
-    status: str = "ready"  # ready | leased | completed | failed | cancelled
+    status: TaskStatus = "ready"
     available_at: float = 0.0
     created_order: int = 0
     attempt_count: int = 0
@@ -222,10 +265,10 @@ class ActivityExecution(Doc):
     schedule_to_start_timeout: int | None = None
     schedule_to_close_timeout: int | None = None
     heartbeat_timeout: int | None = None
-    status: str = "pending"  # pending | running | completed | failed | timed_out | cancelled
+    status: ActivityStatus = "pending"
     attempt_count: int = 0
     task_id: str = ""
-    task_status: str = "ready"  # ready | leased | closed
+    task_status: ActivityTaskStatus = "ready"
     available_at: float = 0.0
     created_order: int = 0
     lease_owner: str | None = None
@@ -259,7 +302,7 @@ class Timer(Doc):
     sequence: int
     fire_at: float
     delay_seconds: int
-    status: str = "pending"  # pending | fired | cancelled
+    status: TimerStatus = "pending"
     timer_kind: str | None = None  # None (user) | condition_timeout
     condition_wait_id: str | None = None
 
@@ -278,7 +321,7 @@ class Update(Doc):
     update_name: str
     arguments_blob: str | None
     command_id: str
-    status: str = "accepted"  # accepted | completed | failed
+    status: UpdateStatus = "accepted"
     request_id: str | None = None
     result_blob: str | None = None
     failure_message: str | None = None
@@ -305,7 +348,7 @@ class QueryTask:
     task_queue: str
     query_name: str
     arguments_blob: str
-    status: str = "ready"  # ready | leased | completed | failed
+    status: QueryStatus = "ready"
     attempt: int = 0
     lease_owner: str | None = None
     lease_expires_at: float | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from durable_workflow.server._engine._core import EngineBase
-from durable_workflow.server._engine._model import Instance, Run, WorkflowTask
+from durable_workflow.server._engine._model import Instance, Run, RunStatus, TaskStatus, WorkflowTask
 from durable_workflow.server._ids import iso, iso_offset, new_id
 from durable_workflow.server._payload import CODEC
 
@@ -133,7 +133,7 @@ class RunsMixin(EngineBase):
             self.create_workflow_task(run)
         self.save(run)
 
-    def close_task(self, task: WorkflowTask, status: str) -> None:
+    def close_task(self, task: WorkflowTask, status: TaskStatus) -> None:
         task.status = status
         task.lease_expires_at = None
         self.save(task)
@@ -174,7 +174,7 @@ class RunsMixin(EngineBase):
     def close_run(
         self,
         run: Run,
-        status: str,
+        status: RunStatus,
         closed_reason: str,
         event_type: str,
         payload: dict[str, Any],
@@ -285,8 +285,8 @@ class RunsMixin(EngineBase):
 
     def terminate_run(self, run: Run, reason: str | None, *, kind: str) -> None:
         """Cancel (kind="cancel") or terminate a run at once."""
-        status = "cancelled" if kind == "cancel" else "terminated"
-        label = "cancelled" if kind == "cancel" else "terminated"
+        status: RunStatus = "cancelled" if kind == "cancel" else "terminated"
+        label = status
         command_id = new_id()
         base = {
             "workflow_command_id": command_id,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from durable_workflow.server._engine._command_table import BLOCKING, KNOWN, TERMINAL_COMMANDS
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._payload import CODEC, is_envelope
+from durable_workflow.server._scalars import strict_int
 
 __all__ = [
     "BLOCKING",
@@ -16,20 +18,6 @@ __all__ = [
     "retry_policy",
 ]
 
-TERMINAL_COMMANDS = frozenset({"complete_workflow", "fail_workflow", "continue_as_new"})
-BLOCKING = frozenset({"schedule_activity", "start_timer", "start_child_workflow"})
-KNOWN = (
-    TERMINAL_COMMANDS
-    | BLOCKING
-    | {
-        "record_side_effect",
-        "record_version_marker",
-        "upsert_search_attributes",
-        "open_condition_wait",
-        "complete_update",
-        "fail_update",
-    }
-)
 MAX_SECONDS = 10 * 365 * 24 * 3600  # keeps deadlines representable as dates
 _ACTIVITY_TIMEOUTS = (
     "start_to_close_timeout",
@@ -40,14 +28,8 @@ _ACTIVITY_TIMEOUTS = (
 
 
 def as_int(value: Any) -> int | None:
-    """Accept JSON ints and digit strings (as 0.2.10 does); None when not an integer."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    return None
+    """Accept JSON ints and ASCII digit strings (as 0.2.10 does); None when not an integer."""
+    return strict_int(value)
 
 
 class _Checker:

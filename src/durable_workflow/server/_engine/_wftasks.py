@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from durable_workflow.server._engine._commands import CommandsMixin
 from durable_workflow.server._engine._errors import EngineError, RecordedRefusal, invalid
 from durable_workflow.server._engine._model import Run, Worker, WorkflowTask
 from durable_workflow.server._engine._validate import as_int, normalise_commands
 from durable_workflow.server._ids import iso, iso_offset, new_id
 from durable_workflow.server._payload import CODEC, envelope
+from durable_workflow.server._scalars import digits
 from durable_workflow.server._storage import EventRow
 
-__all__ = ["WorkflowTasksMixin", "decode_page_token", "encode_page_token", "worker_event"]
+if TYPE_CHECKING:
+    from durable_workflow.server._engine._engine import Engine
+
+__all__ = ["WorkflowTasks", "decode_page_token", "encode_page_token", "worker_event"]
 
 _RESUME_FIELDS = (
     "workflow_wait_kind",
@@ -51,9 +54,10 @@ def decode_page_token(token: Any) -> int:
         text = base64.b64decode(str(token), validate=True).decode()
     except (binascii.Error, ValueError, UnicodeDecodeError):
         text = ""
-    if not text.isdigit():
+    after = digits(text)
+    if after is None:
         raise EngineError("bad_request", "invalid_page_token", "The history page token is invalid.")
-    return int(text)
+    return after
 
 
 def worker_event(e: EventRow) -> dict[str, Any]:
@@ -83,15 +87,18 @@ def _fence_fields(body: dict[str, Any]) -> tuple[str, int]:
     return str(owner), int(attempt or 0)
 
 
-class WorkflowTasksMixin(CommandsMixin):
-    """The workflow-task half of the worker plane."""
+class WorkflowTasks:
+    """The workflow-task half of the worker plane: a component over the engine's unit of work."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     def claim_workflow_task(
         self, worker: Worker, poll_request_id: Any, page_size: int | None
     ) -> dict[str, Any] | None:
-        now = self.clock.now()
+        now = self.engine.clock.now()
         candidates: list[WorkflowTask] = []
-        for task in self.queue_items("workflow_task", worker.namespace, worker.task_queue):
+        for task in self.engine.queue_items("workflow_task", worker.namespace, worker.task_queue):
             if (
                 task.status == "leased"
                 and poll_request_id
@@ -106,27 +113,27 @@ class WorkflowTasksMixin(CommandsMixin):
         candidates = [
             t
             for t in candidates
-            if not self.runs[t.run_id].is_terminal
-            and (not types or self.runs[t.run_id].workflow_type in types)
+            if not self.engine.runs[t.run_id].is_terminal
+            and (not types or self.engine.runs[t.run_id].workflow_type in types)
         ]
         if not candidates:
             return None
         task = min(candidates, key=lambda t: (t.available_at, t.created_order))
         task.status = "leased"
         task.lease_owner = worker.worker_id
-        task.lease_expires_at = now + self.config.workflow_task_lease_seconds
+        task.lease_expires_at = now + self.engine.config.workflow_task_lease_seconds
         task.attempt_count += 1
         task.poll_request_id = poll_request_id if isinstance(poll_request_id, str) else None
-        self.save(task)
-        run = self.runs[task.run_id]
+        self.engine.save(task)
+        run = self.engine.runs[task.run_id]
         if run.status in ("pending", "waiting"):
             run.status = "running"
-            self.save(run)
+            self.engine.save(run)
         return self.workflow_task_body(task, page_size)
 
     def workflow_task_body(self, task: WorkflowTask, page_size: int | None) -> dict[str, Any]:
-        run = self.runs[task.run_id]
-        events = self.storage.events(run.run_id, 0, page_size)
+        run = self.engine.runs[task.run_id]
+        events = self.engine.storage.events(run.run_id, 0, page_size)
         has_more = page_size is not None and events and events[-1].sequence < run.last_sequence
         body: dict[str, Any] = {
             "task_id": task.task_id,
@@ -158,10 +165,10 @@ class WorkflowTasksMixin(CommandsMixin):
     def guard_workflow_task(
         self, namespace: str, task_id: str, owner: str, attempt: int
     ) -> tuple[WorkflowTask, Run]:
-        task = self.wf_tasks.get(task_id)
+        task = self.engine.wf_tasks.get(task_id)
         if task is None or task.namespace != namespace:
             raise EngineError("not_found", "task_not_found", "Workflow task not found.", task_id=task_id)
-        run = self.runs[task.run_id]
+        run = self.engine.runs[task.run_id]
         if task.status != "leased":
             if run.is_terminal:
                 raise EngineError(
@@ -180,7 +187,7 @@ class WorkflowTasksMixin(CommandsMixin):
             "lease_owner": task.lease_owner,
             "lease_expires_at": iso(task.lease_expires_at),
         }
-        if (task.lease_expires_at or 0) <= self.clock.now():
+        if (task.lease_expires_at or 0) <= self.engine.clock.now():
             self.expire_workflow_task(task)
             raise RecordedRefusal("conflict", "lease_expired", "The workflow task lease expired.", **lease)
         if task.lease_owner != owner:
@@ -222,10 +229,10 @@ class WorkflowTasksMixin(CommandsMixin):
         task.status = "ready"
         task.lease_owner = task.lease_expires_at = None
         task.poll_request_id = None
-        task.available_at = self.clock.now()
+        task.available_at = self.engine.clock.now()
         task.repair_count += 1
-        self.save(task)
-        self.notify(("wf", task.namespace, task.task_queue))
+        self.engine.save(task)
+        self.engine.notify(("wf", task.namespace, task.task_queue))
 
     # -- follow-ups --------------------------------------------------------------------------
 
@@ -237,7 +244,7 @@ class WorkflowTasksMixin(CommandsMixin):
             raise invalid({"next_history_page_token": ["The next history page token field is required."]})
         after = decode_page_token(token)
         task, run = self.guard_workflow_task(namespace, task_id, owner, attempt)
-        events = self.storage.events(run.run_id, after, min(max(size, 1), HISTORY_PAGE_MAX))
+        events = self.engine.storage.events(run.run_id, after, min(max(size, 1), HISTORY_PAGE_MAX))
         more = bool(events) and events[-1].sequence < run.last_sequence
         return {
             "task_id": task_id,
@@ -250,8 +257,8 @@ class WorkflowTasksMixin(CommandsMixin):
     def heartbeat_workflow_task(self, namespace: str, task_id: str, body: dict[str, Any]) -> dict[str, Any]:
         owner, attempt = _fence_fields(body)
         task, run = self.guard_workflow_task(namespace, task_id, owner, attempt)
-        task.lease_expires_at = self.clock.now() + self.config.workflow_task_lease_seconds
-        self.save(task)
+        task.lease_expires_at = self.engine.clock.now() + self.engine.config.workflow_task_lease_seconds
+        self.engine.save(task)
         return {
             "task_id": task_id,
             "workflow_task_attempt": task.attempt_count,
@@ -278,18 +285,18 @@ class WorkflowTasksMixin(CommandsMixin):
                 outcome="completed",
                 run_id=run.run_id,
             )
-        self.check_update_commands(run, task, commands)
-        self.close_task(task, "completed")
+        self.engine.commands.check_update_commands(run, task, commands)
+        self.engine.close_task(task, "completed")
         run.task_failures = 0
-        run.last_progress_at = self.clock.now()
-        self.apply_commands(run, task, commands)
+        run.last_progress_at = self.engine.clock.now()
+        self.engine.commands.apply_commands(run, task, commands)
         if not run.is_terminal:
             if task.workflow_update_id is None and run.batch:
                 run.wake_pending = False
             elif task.workflow_update_id is not None and run.open_wait is not None and not run.batch:
                 run.wake_pending = True
-            self.save(run)
-            self.dispatch_next(run)
+            self.engine.save(run)
+            self.engine.dispatch_next(run)
         return {
             "task_id": task_id,
             "workflow_task_attempt": attempt,
@@ -307,14 +314,14 @@ class WorkflowTasksMixin(CommandsMixin):
         if not isinstance(failure, dict) or not isinstance(failure.get("message"), str):
             raise invalid({"failure.message": ["The failure.message field is required."]})
         task, run = self.guard_workflow_task(namespace, task_id, owner, attempt)
-        self.close_task(task, "failed")
+        self.engine.close_task(task, "failed")
         task.reason = failure["message"]
         run.task_failures += 1
         delay = min(
-            self.config.workflow_task_retry_max_seconds,
-            self.config.workflow_task_retry_base_seconds * 2 ** (run.task_failures - 1),
+            self.engine.config.workflow_task_retry_max_seconds,
+            self.engine.config.workflow_task_retry_base_seconds * 2 ** (run.task_failures - 1),
         )
-        self.create_workflow_task(run, update_id=task.workflow_update_id, delay=delay)
+        self.engine.create_workflow_task(run, update_id=task.workflow_update_id, delay=delay)
         return {
             "task_id": task_id,
             "workflow_task_attempt": attempt,
@@ -322,17 +329,17 @@ class WorkflowTasksMixin(CommandsMixin):
             "recorded": True,
             "reason": None,
             "next_task_id": run.open_task_id,
-            "retry_available_at": iso_offset(self.clock.now() + delay),
+            "retry_available_at": iso_offset(self.engine.clock.now() + delay),
         }
 
     # -- run deadlines -----------------------------------------------------------------------
 
     def run_deadline_passed(self, run: Run) -> bool:
-        now = self.clock.now()
+        now = self.engine.clock.now()
         return any(d is not None and d <= now for d in (run.run_deadline_at, run.execution_deadline_at))
 
     def time_out_run(self, run: Run) -> None:
-        now = self.clock.now()
+        now = self.engine.clock.now()
         kind = (
             "execution_timeout"
             if run.execution_deadline_at is not None and run.execution_deadline_at <= now
@@ -345,7 +352,7 @@ class WorkflowTasksMixin(CommandsMixin):
             "exception_class": exception_class,
             "exception_type": "WorkflowTimedOut",
         }
-        self.close_run(
+        self.engine.close_run(
             run,
             "failed",
             "timed_out",

@@ -229,7 +229,9 @@ class Firing:
             "search_attributes": s.search_attributes,
             "duplicate_policy": "use-existing" if policy == "skip" else None,
         }
-        _, answer = self.engine.start_workflow(s.namespace, {k: v for k, v in body.items() if v is not None})
+        _, answer = self.engine.workflows.start_workflow(
+            s.namespace, {k: v for k, v in body.items() if v is not None}
+        )
         return self.engine.runs[answer["run_id"]]
 
     def fail(self, s: Schedule, reason: str) -> dict[str, Any]:

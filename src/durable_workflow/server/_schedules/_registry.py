@@ -1,9 +1,8 @@
-"""One `ScheduleService` per engine, opened on first use, plus the background loop that drives it."""
+"""The engine's schedule service (a participant of its unit of work), plus the loop that drives it."""
 
 from __future__ import annotations
 
 import asyncio
-import weakref
 from typing import TYPE_CHECKING
 
 from durable_workflow.server._schedules._service import ScheduleService
@@ -13,14 +12,12 @@ if TYPE_CHECKING:
 
 __all__ = ["schedule_loop", "service_for"]
 
-_SERVICES: weakref.WeakKeyDictionary[Engine, ScheduleService] = weakref.WeakKeyDictionary()
-
 
 def service_for(engine: Engine) -> ScheduleService:
-    """The engine's schedule service, (re)opened on the engine's current storage connection."""
-    service = _SERVICES.get(engine)
+    """The engine's schedule service (created on first use), open on the engine's storage."""
+    service = next((p for p in engine.participants if isinstance(p, ScheduleService)), None)
     if service is None:
-        service = _SERVICES[engine] = ScheduleService(engine)
+        service = ScheduleService(engine)
     if not service.is_open:
         service.open()
     return service

@@ -8,6 +8,7 @@ from typing import Any
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import Fields, args_blob, check_memo_and_attributes
 from durable_workflow.server._payload import CODEC
+from durable_workflow.server._scalars import digits, strict_int
 from durable_workflow.server._schedules._spec import parse_time, validate_spec
 
 __all__ = [
@@ -169,16 +170,14 @@ def check_backfill(body: dict[str, Any]) -> tuple[float, float, str | None]:
 
 def check_history(params: dict[str, Any]) -> tuple[int, int]:
     """(limit, after_sequence) of a history request: limit defaults to 100, clamped to 1..500."""
-    try:
-        limit = int(str(params.get("limit") or "100"))
-    except ValueError:
-        limit = 100
+    limit = strict_int(params.get("limit") or "100")
+    limit = 100 if limit is None else limit
     limit = 100 if limit <= 0 else min(limit, 500)
     raw = params.get("after_sequence")
     if raw is None or raw == "":
         return limit, 0
-    text = str(raw)
-    if not text.isdigit():
+    after = digits(str(raw))
+    if after is None:
         message = "The after_sequence parameter must be a non-negative integer."
         raise EngineError(
             "invalid",
@@ -187,4 +186,4 @@ def check_history(params: dict[str, Any]) -> tuple[int, int]:
             errors={"after_sequence": [message]},
             validation_errors={"after_sequence": [message]},
         )
-    return limit, int(text)
+    return limit, after

@@ -19,11 +19,11 @@ async def create(call: Call) -> tuple[int, dict[str, Any]]:
 
 
 async def list_schedules(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, service_for(call.engine).list(call.namespace, call.query)
+    return 200, await service_for(call.engine).list(call.namespace, call.query)
 
 
 async def describe(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, service_for(call.engine).describe(call.namespace, call.params["schedule_id"])
+    return 200, await service_for(call.engine).describe(call.namespace, call.params["schedule_id"])
 
 
 async def update(call: Call) -> tuple[int, dict[str, Any]]:
@@ -52,7 +52,7 @@ async def backfill(call: Call) -> tuple[int, dict[str, Any]]:
 
 
 async def history(call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, service_for(call.engine).history(call.namespace, call.params["schedule_id"], call.query)
+    return 200, await service_for(call.engine).history(call.namespace, call.params["schedule_id"], call.query)
 
 
 def routes() -> list[BaseRoute]:

@@ -1,9 +1,9 @@
 """The schedule service: control-plane operations on schedules and the scheduler loop.
 
 Each operation runs under the service lock and inside one engine operation (so workflow starts and
-schedule changes are decided together); the schedule tables are committed right after the engine's
-own commit. Should the process die between the two commits, the fire is simply repeated on restart
-and finds the workflow it already started under its derived id (see `derive_workflow_id`).
+schedule changes are decided together). The service is a participant of the engine's unit of work:
+its schedule rows are written in the same SQLite transaction as the workflows a fire starts, so
+both are stored or neither is.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import Fields
 from durable_workflow.server._ids import iso_offset, new_id
+from durable_workflow.server._scalars import digits
 from durable_workflow.server._schedules._firing import Firing
 from durable_workflow.server._schedules._render import describe_body, event_body, list_item
 from durable_workflow.server._schedules._requests import (
@@ -31,6 +32,7 @@ from durable_workflow.server._schedules._requests import (
 )
 from durable_workflow.server._schedules._spec import compile_spec, occurrences
 from durable_workflow.server._schedules._store import Schedule, ScheduleEventRow, ScheduleStore
+from durable_workflow.server._storage import Writer
 
 if TYPE_CHECKING:
     from durable_workflow.server._engine import Engine
@@ -63,6 +65,7 @@ class ScheduleService(Firing):
         self._wake = asyncio.Event()
         self._watchers: dict[str, asyncio.Task[None]] = {}
         self._store: ScheduleStore | None = None
+        engine.participants.append(self)
 
     def open(self) -> None:
         """Create the tables if needed and load every schedule (call once storage is open)."""
@@ -89,20 +92,29 @@ class ScheduleService(Firing):
 
     @contextlib.asynccontextmanager
     async def _unit(self, *, from_loop: bool = False) -> AsyncIterator[None]:
-        """One serialised operation: engine changes commit first, then the schedule tables."""
-        async with self._lock:
-            try:
-                async with self.engine.op():
-                    yield
-                self.store.commit(list(self._dirty.values()), self._events)
-            except BaseException:
-                self._reload()
-                raise
-            finally:
-                self._dirty.clear()
-                self._events.clear()
+        """One serialised operation inside one engine unit of work (one transaction for both)."""
+        async with self._lock, self.engine.op():
+            yield
         if not from_loop:
             self._wake.set()
+
+    # -- unit-of-work participant ------------------------------------------------------------------
+
+    def writer(self) -> Writer | None:
+        if not self._dirty and not self._events:
+            return None
+        schedules, events = list(self._dirty.values()), list(self._events)
+        return lambda db: ScheduleStore.write(db, schedules, events)
+
+    def committed(self) -> None:
+        self._dirty.clear()
+        self._events.clear()
+
+    def discard(self) -> None:
+        if self._dirty or self._events:
+            self._dirty.clear()
+            self._events.clear()
+            self._reload()
 
     def _get(self, namespace: str, schedule_id: str) -> Schedule:
         s = self.schedules.get((namespace, schedule_id))
@@ -165,10 +177,15 @@ class ScheduleService(Firing):
             last_sequence=old.last_sequence if old is not None else 0,
         )
 
-    def describe(self, namespace: str, schedule_id: str) -> dict[str, Any]:
-        return describe_body(self._get(namespace, schedule_id))
+    async def describe(self, namespace: str, schedule_id: str) -> dict[str, Any]:
+        async with self.engine.reading():
+            return describe_body(self._get(namespace, schedule_id))
 
-    def list(self, namespace: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def list(self, namespace: str, params: dict[str, Any]) -> dict[str, Any]:
+        async with self.engine.reading():
+            return self._list(namespace, params)
+
+    def _list(self, namespace: str, params: dict[str, Any]) -> dict[str, Any]:
         """Newest first; without ``status`` deleted schedules are left out; paged when asked."""
         f = Fields(params)
         status = f.choice(
@@ -204,7 +221,11 @@ class ScheduleService(Firing):
         token = _encode_token(page[-1].created_order) if more else None
         return {"schedules": [list_item(s) for s in page], "next_page_token": token}
 
-    def history(self, namespace: str, schedule_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def history(self, namespace: str, schedule_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        async with self.engine.reading():
+            return self._history(namespace, schedule_id, params)
+
+    def _history(self, namespace: str, schedule_id: str, params: dict[str, Any]) -> dict[str, Any]:
         """The audit history; deleted schedules keep theirs."""
         limit, after = check_history(params)
         if (namespace, schedule_id) not in self.schedules:
@@ -426,9 +447,9 @@ def _decode_token(token: Any, f: Fields) -> int | None:
         return None
     try:
         text = base64.urlsafe_b64decode(str(token).encode()).decode()
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, UnicodeDecodeError):
         text = ""
-    if not text.startswith("o:") or not text[2:].isdigit():
+    order = digits(text[2:]) if text.startswith("o:") else None
+    if order is None:
         f.add("next_page_token", "The next page token is invalid.")
-        return None
-    return int(text[2:])
+    return order

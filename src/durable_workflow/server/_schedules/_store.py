@@ -1,7 +1,7 @@
 """Schedule records and their SQLite tables (in the dev server's database file).
 
 Schedules live in their own two tables next to the engine's: one JSON document per schedule and an
-append-only audit history. Storage knows nothing about what a schedule means.
+append-only audit history, written inside the engine's unit-of-work transaction.
 """
 
 from __future__ import annotations
@@ -119,36 +119,32 @@ class ScheduleStore:
             s.last_sequence = max(s.last_sequence, last.get(s.key, 0))
         return schedules
 
-    def commit(self, schedules: Iterable[Schedule], events: Iterable[ScheduleEventRow]) -> None:
-        """Write schedules and append events in one transaction."""
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.executemany(
-                "INSERT OR REPLACE INTO schedules (namespace, schedule_id, body) VALUES (?, ?, ?)",
-                [(s.namespace, s.schedule_id, json.dumps(dataclasses.asdict(s))) for s in schedules],
-            )
-            db.executemany(
-                "INSERT INTO schedule_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        e.namespace,
-                        e.schedule_id,
-                        e.sequence,
-                        e.id,
-                        e.event_type,
-                        json.dumps(e.payload, separators=(",", ":")),
-                        e.recorded_at,
-                        e.workflow_instance_id,
-                        e.workflow_run_id,
-                    )
-                    for e in events
-                ],
-            )
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    @staticmethod
+    def write(
+        db: sqlite3.Connection, schedules: Iterable[Schedule], events: Iterable[ScheduleEventRow]
+    ) -> None:
+        """Write schedules and append events inside the caller's open transaction."""
+        db.executemany(
+            "INSERT OR REPLACE INTO schedules (namespace, schedule_id, body) VALUES (?, ?, ?)",
+            [(s.namespace, s.schedule_id, json.dumps(dataclasses.asdict(s))) for s in schedules],
+        )
+        db.executemany(
+            "INSERT INTO schedule_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    e.namespace,
+                    e.schedule_id,
+                    e.sequence,
+                    e.id,
+                    e.event_type,
+                    json.dumps(e.payload, separators=(",", ":")),
+                    e.recorded_at,
+                    e.workflow_instance_id,
+                    e.workflow_run_id,
+                )
+                for e in events
+            ],
+        )
 
     def events(self, namespace: str, schedule_id: str, after: int, limit: int) -> list[ScheduleEventRow]:
         """Up to `limit` events with sequence > `after`, ascending."""

@@ -1,14 +1,38 @@
-"""The SQLite store (WAL mode; one transaction per engine operation)."""
+"""The SQLite store: WAL mode, one transaction per unit of work, written by one writer thread.
+
+Two connections: the writer (used only by a dedicated thread, so a slow or locked disk never
+blocks the event loop) and a reader for point lookups and pages (WAL readers never wait for the
+writer). Durability: ``normal`` (``synchronous=NORMAL``) keeps every acknowledged commit across a
+process kill; after a power loss the last few commits may be missing (never a torn database).
+``full`` (``synchronous=FULL``) also survives power loss, at the cost of an fsync per commit.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["EventRow", "Storage"]
+from durable_workflow.server._storage._lock import DatabaseLock
+
+__all__ = [
+    "DURABILITY_MODES",
+    "Commit",
+    "Durability",
+    "EventRow",
+    "RunRow",
+    "Storage",
+    "StorageError",
+    "Writer",
+    "dumps",
+]
+
+Durability = Literal["normal", "full"]
+DURABILITY_MODES: tuple[Durability, ...] = ("normal", "full")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -28,7 +52,59 @@ CREATE TABLE IF NOT EXISTS events (
     workflow_command_id TEXT,
     PRIMARY KEY (run_id, sequence)
 );
+CREATE TABLE IF NOT EXISTS aliases (
+    alias TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    workflow_type TEXT NOT NULL,
+    bucket TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    created_order INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_start ON runs (namespace, started_at DESC, created_order DESC);
+CREATE TABLE IF NOT EXISTS queues (
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (namespace, name)
+) WITHOUT ROWID;
 """
+_LIVE_COLUMN = "ALTER TABLE docs ADD COLUMN live INTEGER NOT NULL DEFAULT 1"
+# Files written before the working set existed: derive the live flags and listing indexes once.
+_MIGRATE_V1 = """
+UPDATE docs SET live = CASE kind
+    WHEN 'run' THEN json_extract(body, '$.status') NOT IN ('completed', 'failed', 'cancelled', 'terminated')
+    WHEN 'workflow_task' THEN json_extract(body, '$.status') IN ('ready', 'leased')
+    WHEN 'activity' THEN json_extract(body, '$.status') IN ('pending', 'running')
+    WHEN 'timer' THEN json_extract(body, '$.status') = 'pending'
+    WHEN 'update' THEN json_extract(body, '$.status') = 'accepted'
+    WHEN 'instance' THEN 0
+    ELSE 1 END;
+INSERT OR REPLACE INTO runs SELECT
+    key, json_extract(body, '$.namespace'), json_extract(body, '$.workflow_type'),
+    CASE WHEN json_extract(body, '$.status') IN ('pending', 'running', 'waiting') THEN 'running'
+         WHEN json_extract(body, '$.status') = 'completed' THEN 'completed' ELSE 'failed' END,
+    json_extract(body, '$.started_at'), json_extract(body, '$.created_order')
+    FROM docs WHERE kind = 'run';
+INSERT OR IGNORE INTO queues
+    SELECT DISTINCT json_extract(body, '$.namespace'), json_extract(body, '$.task_queue')
+    FROM docs WHERE kind IN ('workflow_task', 'activity', 'worker');
+INSERT OR IGNORE INTO aliases SELECT json_extract(body, '$.task_id'), 'activity', key
+    FROM docs WHERE kind = 'activity';
+INSERT OR IGNORE INTO aliases SELECT j.value, 'activity', d.key
+    FROM docs AS d, json_each(d.body, '$.past_task_ids') AS j WHERE d.kind = 'activity';
+PRAGMA user_version = 1;
+"""
+
+Writer = Callable[[sqlite3.Connection], None]
+"""Extra writes run inside a unit of work's transaction (e.g. the schedule tables)."""
+
+
+class StorageError(Exception):
+    """The database refused or failed a commit (locked, full, read-only, ...): nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -45,72 +121,143 @@ class EventRow:
     workflow_command_id: str | None = None
 
 
-class Storage:
-    """Documents plus history events in one SQLite file."""
+@dataclass(frozen=True)
+class RunRow:
+    """The listing columns of one run (kept in the ``runs`` table for SQL filtering and paging)."""
 
-    def __init__(self, path: str) -> None:
+    run_id: str
+    namespace: str
+    workflow_type: str
+    bucket: str
+    started_at: float
+    created_order: int
+
+
+@dataclass(frozen=True)
+class Commit:
+    """Everything one unit of work writes: documents (None deletes) with their live flag, events,
+    task-id aliases, run listing rows, queue names and extra writers."""
+
+    docs: Mapping[tuple[str, str], tuple[str, bool] | None]
+    events: Sequence[EventRow] = ()
+    aliases: Sequence[tuple[str, str, str]] = ()
+    runs: Sequence[RunRow] = ()
+    queues: Sequence[tuple[str, str]] = ()
+    writers: Sequence[Writer] = ()
+
+
+class Storage:
+    """Documents, history events and listing indexes in one SQLite file."""
+
+    def __init__(self, path: str, *, durability: Durability = "normal", busy_timeout: float = 5.0) -> None:
+        if durability not in DURABILITY_MODES:
+            raise ValueError(f"durability must be one of {', '.join(DURABILITY_MODES)}, not {durability!r}")
         self.path = path
+        self.durability = durability
+        self.busy_timeout = busy_timeout
+        self.last_error: str | None = None
         self._db: sqlite3.Connection | None = None
+        self._writer_db: sqlite3.Connection | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        self._lock: DatabaseLock | None = None
 
     @property
     def db(self) -> sqlite3.Connection:
+        """The reader connection (event-loop thread)."""
         if self._db is None:
             raise RuntimeError("storage is not open")
         return self._db
 
     def open(self) -> None:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode survives a killed process (commits are in the OS page cache).
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(_SCHEMA)
-        self._db = db
+        """Take the single-server lock, open both connections and create the tables."""
+        self._lock = DatabaseLock(self.path)
+        self._lock.acquire()
+        try:
+            writer = self._connect()
+            writer.execute("PRAGMA journal_mode=WAL")
+            writer.executescript(_SCHEMA)
+            columns = {row[1] for row in writer.execute("PRAGMA table_info(docs)")}
+            if "live" not in columns:
+                writer.execute(_LIVE_COLUMN)
+            writer.execute("CREATE INDEX IF NOT EXISTS docs_live ON docs (kind, live)")
+            if writer.execute("PRAGMA user_version").fetchone()[0] < 1:
+                writer.executescript("BEGIN IMMEDIATE;" + _MIGRATE_V1 + "COMMIT;")
+            self._writer_db, self._db = writer, self._connect()
+        except BaseException:
+            self._lock.release()
+            raise
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="dw-sqlite-writer")
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=self.busy_timeout
+        )
+        db.execute("PRAGMA synchronous=" + ("FULL" if self.durability == "full" else "NORMAL"))
+        return db
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+        for db in (self._db, self._writer_db):
+            if db is not None:
+                db.close()
+        self._db = self._writer_db = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
-    def load(self, kind: str) -> list[dict[str, Any]]:
-        """Return every document of one kind."""
-        rows = self.db.execute("SELECT body FROM docs WHERE kind = ?", (kind,)).fetchall()
-        return [json.loads(body) for (body,) in rows]
+    # -- reads (reader connection) -------------------------------------------------------------
 
-    def commit(
-        self, docs: Mapping[tuple[str, str], dict[str, Any] | None], events: Iterable[EventRow]
-    ) -> None:
-        """Write documents (None deletes) and append events in one transaction."""
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            for (kind, key), body in docs.items():
-                if body is None:
-                    db.execute("DELETE FROM docs WHERE kind = ? AND key = ?", (kind, key))
-                else:
-                    db.execute(
-                        "INSERT OR REPLACE INTO docs (kind, key, body) VALUES (?, ?, ?)",
-                        (kind, key, json.dumps(body, separators=(",", ":"))),
-                    )
-            db.executemany(
-                "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        e.run_id,
-                        e.sequence,
-                        e.id,
-                        e.event_type,
-                        json.dumps(e.payload, separators=(",", ":")),
-                        e.recorded_at,
-                        e.workflow_task_id,
-                        e.workflow_command_id,
-                    )
-                    for e in events
-                ],
-            )
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    def load(self, kind: str, *, live_only: bool = False) -> list[dict[str, Any]]:
+        """Documents of one kind (only those flagged live, when asked)."""
+        sql = "SELECT body FROM docs WHERE kind = ?" + (" AND live = 1" if live_only else "")
+        return [json.loads(body) for (body,) in self.db.execute(sql, (kind,))]
+
+    def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT body FROM docs WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def get_many(self, kind: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """Documents of one kind by key (missing keys are left out), in one query."""
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        rows = self.db.execute(
+            f"SELECT key, body FROM docs WHERE kind = ? AND key IN ({marks})", [kind, *keys]
+        )
+        return {key: json.loads(body) for key, body in rows}
+
+    def resolve_alias(self, alias: str) -> tuple[str, str] | None:
+        row = self.db.execute("SELECT kind, key FROM aliases WHERE alias = ?", (alias,)).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def max_order(self) -> int:
+        row = self.db.execute("SELECT MAX(created_order) FROM runs").fetchone()
+        return int(row[0] or 0)
+
+    def run_page(
+        self,
+        namespace: str,
+        workflow_type: str | None,
+        bucket: str | None,
+        offset: int = 0,
+        limit: int = -1,
+    ) -> Iterator[str]:
+        """Run ids of a namespace, newest first, optionally filtered (a lazy cursor)."""
+        sql = "SELECT run_id FROM runs WHERE namespace = ?"
+        params: list[Any] = [namespace]
+        if workflow_type:
+            sql, params = sql + " AND workflow_type = ?", [*params, workflow_type]
+        if bucket:
+            sql, params = sql + " AND bucket = ?", [*params, bucket]
+        sql += " ORDER BY started_at DESC, created_order DESC LIMIT ? OFFSET ?"
+        params += [limit, offset]
+        return (row[0] for row in self.db.execute(sql, params))
+
+    def queue_names(self, namespace: str) -> list[str]:
+        rows = self.db.execute("SELECT name FROM queues WHERE namespace = ?", (namespace,))
+        return [row[0] for row in rows]
 
     def events(self, run_id: str, after: int = 0, limit: int | None = None) -> list[EventRow]:
         """Return events of a run with sequence > `after`, ascending."""
@@ -121,3 +268,78 @@ class Storage:
             params = (run_id, after, limit)
         rows = self.db.execute(sql, params).fetchall()
         return [EventRow(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], r[7]) for r in rows]
+
+    # -- writes (writer thread) ------------------------------------------------------------------
+
+    async def commit_async(self, commit: Commit) -> None:
+        """Run `commit` on the writer thread; raises `StorageError` when nothing was written."""
+        if self._writer is None:
+            raise RuntimeError("storage is not open")
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._writer, self.commit, commit)
+
+    def commit(self, commit: Commit) -> None:
+        """Write one unit of work in one transaction (all or nothing)."""
+        db = self._writer_db
+        if db is None:
+            raise RuntimeError("storage is not open")
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._failed(exc) from exc
+        try:
+            _write(db, commit)
+            db.execute("COMMIT")
+        except BaseException as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            if isinstance(exc, (sqlite3.Error, ValueError, RecursionError, OverflowError)):
+                raise self._failed(exc) from exc
+            raise
+        self.last_error = None
+
+    def _failed(self, exc: BaseException) -> StorageError:
+        self.last_error = f"{type(exc).__name__}: {exc}"
+        return StorageError(self.last_error)
+
+
+def _write(db: sqlite3.Connection, commit: Commit) -> None:
+    for (kind, key), doc in commit.docs.items():
+        if doc is None:
+            db.execute("DELETE FROM docs WHERE kind = ? AND key = ?", (kind, key))
+        else:
+            db.execute(
+                "INSERT OR REPLACE INTO docs (kind, key, body, live) VALUES (?, ?, ?, ?)",
+                (kind, key, doc[0], int(doc[1])),
+            )
+    db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(_event_rows(commit.events)))
+    db.executemany("INSERT OR IGNORE INTO aliases VALUES (?, ?, ?)", commit.aliases)
+    db.executemany(
+        "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (r.run_id, r.namespace, r.workflow_type, r.bucket, r.started_at, r.created_order)
+            for r in commit.runs
+        ],
+    )
+    db.executemany("INSERT OR IGNORE INTO queues VALUES (?, ?)", commit.queues)
+    for writer in commit.writers:
+        writer(db)
+
+
+def _event_rows(events: Iterable[EventRow]) -> Iterator[tuple[Any, ...]]:
+    for e in events:
+        yield (
+            e.run_id,
+            e.sequence,
+            e.id,
+            e.event_type,
+            dumps(e.payload),
+            e.recorded_at,
+            e.workflow_task_id,
+            e.workflow_command_id,
+        )
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON for storage."""
+    return json.dumps(value, separators=(",", ":"))
