@@ -26,3 +26,5 @@ class GreeterWorkflow:
 
 class GreeterWorkflowHandle(WorkflowStubHandle[dict[str, Any]]):
     """Typed signals, queries and updates of workflow ``greeter`` (wraps a WorkflowHandle)."""
+
+    result_type = dict[str, Any]

@@ -38,6 +38,8 @@ class OrderWorkflow:
 class OrderWorkflowHandle(WorkflowStubHandle[OrderResult]):
     """Typed signals, queries and updates of workflow ``order-processing`` (wraps a WorkflowHandle)."""
 
+    result_type = OrderResult
+
     async def approve(self, decision: Approval) -> None:
         """Send signal ``approve``."""
         await self._signal("approve", [decision])

@@ -51,5 +51,5 @@ def live_server_url() -> Iterator[str]:
     thread.join(10)
 
 
-# tests/typing holds files that only mypy checks; they are never run.
+# tests/typing holds files that only mypy and pyright check (tests/test_type_checkers.py); never run.
 collect_ignore = ["typing"]

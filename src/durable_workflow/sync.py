@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Concatenate, Generic, Literal, TypeVar, overload
 
@@ -22,6 +22,7 @@ from typing_extensions import ParamSpec, Self
 from durable_workflow.client import (
     Client as AsyncClient,
     TransportRetryPolicy,
+    UpdateResult,
     WorkflowHandle as AsyncWorkflowHandle,
 )
 from durable_workflow.client._client import DuplicatePolicy
@@ -115,10 +116,60 @@ class WorkflowHandle(_Mirror, Generic[R]):
         """Wait for the workflow to close and return its result (see the async `result`)."""
         return self._runner.run(self._handle.result(timeout))
 
+    @overload
+    def signal(
+        self, handler: Callable[Concatenate[Any, P], object], /, *args: P.args, **kwargs: P.kwargs
+    ) -> None: ...
+    @overload
+    def signal(self, name: str, /, args: Sequence[Any] | None = None) -> None: ...
+    def signal(self, target: Any, /, *args: Any, **kwargs: Any) -> None:
+        """Send a signal (see the async `WorkflowHandle.signal`)."""
+        self._runner.run(self._handle.signal(target, *args, **kwargs))
+
+    @overload
+    def query(self, handler: Callable[Concatenate[Any, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
+    @overload
+    def query(self, name: str, /, args: Sequence[Any] | None = None, *, result_type: type[T]) -> T: ...
+    @overload
+    def query(self, name: str, /, args: Sequence[Any] | None = None, *, result_type: Any = ...) -> Any: ...
+    def query(self, target: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """Run a query handler on a live worker (see the async `WorkflowHandle.query`)."""
+        return self._runner.run(self._handle.query(target, *args, **kwargs))
+
+    @overload
+    def update(
+        self, handler: Callable[Concatenate[Any, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> UpdateResult[T]: ...
+    @overload
+    def update(
+        self,
+        name: str,
+        /,
+        args: Sequence[Any] | None = None,
+        *,
+        wait_for: Literal["accepted", "completed"] = "completed",
+        wait_timeout_seconds: int | None = None,
+        request_id: str | None = None,
+        result_type: type[T],
+    ) -> UpdateResult[T]: ...
+    @overload
+    def update(
+        self,
+        name: str,
+        /,
+        args: Sequence[Any] | None = None,
+        *,
+        wait_for: Literal["accepted", "completed"] = "completed",
+        wait_timeout_seconds: int | None = None,
+        request_id: str | None = None,
+        result_type: Any = ...,
+    ) -> UpdateResult[Any]: ...
+    def update(self, target: Any, /, *args: Any, **kwargs: Any) -> UpdateResult[Any]:
+        """Send an update and wait (see the async `WorkflowHandle.update`)."""
+        answer: UpdateResult[Any] = self._runner.run(self._handle.update(target, *args, **kwargs))
+        return answer
+
     describe = _blocking(AsyncWorkflowHandle.describe)
-    signal = _blocking(AsyncWorkflowHandle.signal)
-    query = _blocking(AsyncWorkflowHandle.query)
-    update = _blocking(AsyncWorkflowHandle.update)
     cancel = _blocking(AsyncWorkflowHandle.cancel)
     terminate = _blocking(AsyncWorkflowHandle.terminate)
     history = _blocking(AsyncWorkflowHandle.history)
@@ -190,7 +241,7 @@ class Client(_Mirror):
         metrics: MetricsRecorder | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         retry_policy: TransportRetryPolicy | None = None,
-        payload_encoding: Literal["wrapper", "value-v1"] = "wrapper",
+        payload_encoding: Literal["auto", "wrapper", "value-v1"] = "auto",
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._runner = _LoopThread()
@@ -261,6 +312,11 @@ class Client(_Mirror):
         self, workflow_id: str, *, run_id: str | None = None, result_type: type[T]
     ) -> WorkflowHandle[T]: ...
 
+    @overload
+    def get_workflow_handle(
+        self, workflow_id: str, *, run_id: str | None = None, result_type: Any
+    ) -> WorkflowHandle[Any]: ...
+
     def get_workflow_handle(
         self, workflow_id: str, *, run_id: str | None = None, result_type: Any = Any
     ) -> WorkflowHandle[Any]:
@@ -268,14 +324,49 @@ class Client(_Mirror):
         handle = self.async_client.get_workflow_handle(workflow_id, run_id=run_id, result_type=result_type)
         return WorkflowHandle(self._runner, handle)
 
+    @overload
+    def start_workflow(
+        self,
+        workflow_type: str,
+        task_queue: str,
+        workflow_id: str,
+        input: Sequence[Any] | None = None,
+        *,
+        execution_timeout_seconds: int | None = 3600,
+        run_timeout_seconds: int | None = 600,
+        duplicate_policy: DuplicatePolicy | None = None,
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+        result_type: type[T],
+    ) -> WorkflowHandle[T]: ...
+    @overload
+    def start_workflow(
+        self,
+        workflow_type: str,
+        task_queue: str,
+        workflow_id: str,
+        input: Sequence[Any] | None = None,
+        *,
+        execution_timeout_seconds: int | None = 3600,
+        run_timeout_seconds: int | None = 600,
+        duplicate_policy: DuplicatePolicy | None = None,
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+        result_type: Any = ...,
+    ) -> WorkflowHandle[Any]: ...
+    def start_workflow(self, *args: Any, **kwargs: Any) -> WorkflowHandle[Any]:
+        """Start a workflow and return a handle to it (see the async `Client.start_workflow`)."""
+        handle: AsyncWorkflowHandle[Any] = self._runner.run(self.async_client.start_workflow(*args, **kwargs))
+        return WorkflowHandle(self._runner, handle)
+
     def get_schedule_handle(self, schedule_id: str) -> ScheduleHandle:
         """A handle to an existing schedule."""
         return ScheduleHandle(self._runner, self.async_client.get_schedule_handle(schedule_id))
 
-    start_workflow = _blocking_as(AsyncClient.start_workflow, WorkflowHandle)
     create_schedule = _blocking_as(AsyncClient.create_schedule, ScheduleHandle)
     health = _blocking(AsyncClient.health)
     get_cluster_info = _blocking(AsyncClient.get_cluster_info)
+    negotiate = _blocking(AsyncClient.negotiate)
     describe_workflow = _blocking(AsyncClient.describe_workflow)
     list_workflows = _blocking(AsyncClient.list_workflows)
     list_runs = _blocking(AsyncClient.list_runs)

@@ -75,9 +75,10 @@ async def test_no_worker_for_the_workflow_type_is_named(client: Client) -> None:
 
 
 async def test_an_activity_nobody_registers_is_named_and_the_worker_warns(
-    client: Client, caplog: pytest.LogCaptureFixture
+    client: Client, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="durable_workflow.worker")
+    monkeypatch.setattr(_result, "SLOW_RESULT_WARNING_SECONDS", 0.3)
+    caplog.set_level(logging.WARNING)
     worker = Worker(
         client, task_queue="diag-q3", workflows=[CallsGhost], activities=[present], poll_timeout=1
     )
@@ -87,8 +88,12 @@ async def test_an_activity_nobody_registers_is_named_and_the_worker_warns(
     message = str(caught.value)
     assert "activity type 'diag_ghost_activity' is scheduled on task queue 'diag-q3'" in message
     assert "no worker there supports it" in message and "['diag_present']" in message
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "durable_workflow.worker"]
     assert any("'diag_ghost_activity'" in w and "does not register it" in w for w in warnings), warnings
+    waiting = [r.getMessage() for r in caplog.records if r.name == "durable_workflow.client"]
+    assert (
+        waiting and "still waiting for workflow 'diag-3': activity type 'diag_ghost_activity'" in waiting[0]
+    )
 
 
 async def test_a_long_wait_logs_the_cause(

@@ -73,7 +73,11 @@ async def test_a_list_body_is_an_invalid_response() -> None:
 
 async def test_a_redirect_is_an_error_and_is_not_followed() -> None:
     act = raw(307, b"", {"location": "http://elsewhere.example/api/workflows"})
-    async with Misbehaving(always(act)) as server, Client(server.base_url) as client:
+    # A forced encoding: no discovery call first, so the start is the only request.
+    async with (
+        Misbehaving(always(act)) as server,
+        Client(server.base_url, payload_encoding="wrapper") as client,
+    ):
         with pytest.raises(InvalidResponse) as caught:
             await client.start_workflow("t", "q", "w")
     assert caught.value.reason == "unexpected_redirect" and caught.value.status_code == 307

@@ -138,4 +138,5 @@ async def test_client_metrics_carry_the_documented_tags(dev_server: DevServer) -
         "status_code": "404",
         "outcome": "http_error",
     } in tags
-    assert len(metrics.values("durable_workflow_client_request_duration_seconds")) == 2
+    # The third request is the one-time GET /cluster/info that settles the payload encoding.
+    assert len(metrics.values("durable_workflow_client_request_duration_seconds")) == 3

@@ -134,7 +134,7 @@ def _check_body(
         problems.append("404 without the namespace")
     if case.plane == "worker":
         if (
-            response.headers.get("X-Durable-Workflow-Protocol-Version") != "1.1"
+            response.headers.get("X-Durable-Workflow-Protocol-Version") != "1.20"
             or "server_capabilities" not in got
         ):
             problems.append("worker envelope missing")

@@ -17,6 +17,7 @@ from durable_workflow.payloads import (
     decode_wrapper,
     encode_value_v1,
     encode_wrapper,
+    framing_of,
 )
 
 V1 = DataConverter(encoding="value-v1")
@@ -251,3 +252,24 @@ def test_payloads_near_the_server_limit_are_logged_not_refused(caplog: pytest.Lo
     details = record.__dict__["durable_workflow_payload"]
     assert details["payload_size"] == len(blob) > details["threshold_bytes"]
     assert details["limit_bytes"] == 2 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("payload", "frame"),
+    [
+        (encode_wrapper(["Ada"]), "wrapper"),
+        (encode_value_v1(["Ada"]), "value-v1"),
+        ({"codec": "avro", "blob": encode_value_v1(None)}, "value-v1"),
+        ({"codec": "avro", "blob": encode_wrapper({})}, "wrapper"),
+        ({"codec": "json", "blob": encode_wrapper(1)}, None),  # another codec: no avro frame
+        ('["Ada"]', None),  # JSON text
+        ("AQ==", None),  # 0x01 typed-schema frame
+        ("", None),
+        ("ww", None),  # too short to tell
+        ("not base64!", None),
+        (None, None),
+        (42, None),
+    ],
+)
+def test_framing_of_tells_the_frame_from_the_first_bytes(payload: Any, frame: str | None) -> None:
+    assert framing_of(payload) == frame

@@ -19,8 +19,14 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def server(clock: FakeClock) -> AsyncIterator[DevServer]:
+    # These tests prove the seed generation's behaviour (wire-0.4 §8.2); tests/generations covers
+    # the current one.
     async with DevServer(
-        serve_http=False, clock=clock, long_poll_timeout=2.0, workflow_task_retry_base_seconds=1.0
+        serve_http=False,
+        clock=clock,
+        long_poll_timeout=2.0,
+        workflow_task_retry_base_seconds=1.0,
+        wire_generation="seed",
     ) as srv:
         yield srv
 

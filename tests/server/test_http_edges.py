@@ -57,7 +57,7 @@ async def test_roles_driver(roles_server: DevServer) -> None:
     assert (await _status(s, "adm", "POST", "/api/namespaces", CP, {"name": "x"})).status_code == 201
     assert (await _status(s, "wk", "POST", "/api/worker/register", WP, REGISTER)).status_code == 201
     resp = await _status(s, "adm", "POST", "/api/worker/register", WP, REGISTER)
-    assert resp.status_code == 403 and resp.json()["protocol_version"] == "1.1"
+    assert resp.status_code == 403 and resp.json()["protocol_version"] == "1.20"
     assert (await _status(s, "legacy", "POST", "/api/worker/register", WP, REGISTER)).status_code == 403
     assert (await _status(s, "legacy", "GET", "/api/workflows", CP)).status_code == 200
     for token in ("wk", "op", "adm"):
@@ -128,7 +128,7 @@ async def test_bad_input(api: Api) -> None:
 async def test_small_body_limit() -> None:
     async with DevServer(serve_http=False, max_body_bytes=100) as s, _client(s, WP, None) as c:
         resp = await c.post("/api/worker/register", json={**REGISTER, "pad": "x" * 200})
-        assert resp.status_code == 413 and resp.json()["protocol_version"] == "1.1"
+        assert resp.status_code == 413 and resp.json()["protocol_version"] == "1.20"
 
 
 async def test_out_of_range_values_are_422_not_500(api: Api) -> None:

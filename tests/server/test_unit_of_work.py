@@ -85,3 +85,16 @@ async def test_a_locked_disk_does_not_block_health(disk_server: tuple[DevServer,
         blocker.close()
     assert (await start).status_code == 201
     assert _stored_runs(server.db_path, "slow") == 1
+
+
+async def test_full_durability_syncs_every_commit(tmp_path: Path) -> None:
+    async with DevServer(
+        serve_http=False, db_path=str(tmp_path / "full.sqlite"), durability="full"
+    ) as server:
+        transport = server.asgi_transport()
+        async with httpx.AsyncClient(transport=transport, base_url="http://dev", headers=CP) as client:
+            assert (await client.post("/api/workflows", json=_start("durable"))).status_code == 201
+        assert server.storage.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: fsync per commit
+        assert _stored_runs(server.db_path, "durable") == 1
+    with pytest.raises(ValueError, match="durability"):
+        DevServer(durability="sometimes")  # type: ignore[arg-type]

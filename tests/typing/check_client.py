@@ -55,11 +55,11 @@ async def typed_handles(client: Client) -> None:
     assert_type(typed, WorkflowHandle[Receipt])
     assert_type(await typed.result(timeout=5), Receipt)
     assert_type(await typed.describe(), WorkflowExecution)
-    assert_type(await client.update_workflow("o-1", "approve", [1]), UpdateResult)
+    assert_type(await client.update_workflow("o-1", "approve", [1]), UpdateResult[Any])
     started = await client.start_workflow("checkout", "q", "o-2", [{"order_id": "o-2", "amount": 1}])
     assert_type(started, WorkflowHandle[Any])
 
-    await client.start_workflow(workflow_type="checkout", task_queue="q")  # type: ignore[call-arg]
+    await client.start_workflow(workflow_type="checkout", task_queue="q")  # type: ignore[call-overload]
     await client.update_workflow("o-1", "approve", wait_for="whenever")  # type: ignore[arg-type]
 
 
@@ -74,8 +74,8 @@ def sync_stubs(client: sync.Client) -> None:
 
 def sync_mirrors_keep_async_signatures(client: sync.Client) -> None:
     assert_type(client.describe_workflow("x"), WorkflowExecution)
-    assert_type(client.update_workflow("x", "approve", [1], wait_for="accepted"), UpdateResult)
+    assert_type(client.update_workflow("x", "approve", [1], wait_for="accepted"), UpdateResult[Any])
     assert_type(client.start_workflow("greeter", "q", "id-1", ["world"]), sync.WorkflowHandle[Any])
     client.update_workflow("x", "approve", wait_for="whenever")  # type: ignore[arg-type]
     client.describe_workflow(42)  # type: ignore[arg-type]
-    client.start_workflow("greeter", "q")  # type: ignore[call-arg]
+    client.start_workflow("greeter", "q")  # type: ignore[call-overload]

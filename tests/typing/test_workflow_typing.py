@@ -100,13 +100,14 @@ def decorators_keep_types() -> None:
 @workflow.defn(name="untyped")
 class Untyped:
     def run(self, ctx, *args):  # type: ignore[no-untyped-def]
-        yield ctx.sleep(1)
+        yield ctx.sleep(1)  # pyright: ignore[reportUnknownMemberType]
+        return args[0]  # pyright: ignore[reportUnknownVariableType]
 
 
 def more(ctx: WorkflowContext, order: Order) -> Generator[Any, Any, None]:
     three = yield from ctx.gather(ctx.sleep(1), ctx.activity(label)(order), ctx.wait_condition(lambda: True))
     assert_type(three, tuple[None, str, bool])
-    anything = yield from ctx.child(Untyped)(1, "two")
+    anything = yield from ctx.child(Untyped)(1, "two")  # pyright: ignore[reportUnknownVariableType]
     assert_type(anything, Any)
     version = yield ctx.get_version("c", 1, 2)
     assert_type(version, Any)  # a plain yield is untyped

@@ -83,3 +83,23 @@ def test_the_lease_deadline_comes_from_the_task() -> None:
     assert lease_deadline({"lease_expires_at": "2030-01-01T00:00:00.000000Z"}) == 1893456000.0
     fallback = lease_deadline({})
     assert 50 < fallback - time.time() <= 60
+
+
+async def test_a_server_that_answers_but_cannot_record_gets_the_lease_renewed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_completion, "MIN_RETRY_SECONDS", 0.0)
+    monkeypatch.setattr(_completion, "_MAX_BACKOFF", 0.02)
+    renewals: list[float] = []
+
+    async def renew() -> float:
+        renewals.append(time.time())
+        return time.time() + 60
+
+    post = Scripted(*[_error(503)] * 10)
+    completions = Completions(post, attempt_timeout=5)
+    outcome = await completions.deliver(
+        "/p", {}, lease_until=time.time() + 0.05, what="task t completion", renew=renew
+    )
+    assert outcome == (Delivery.RECORDED, None)
+    assert post.attempts == 11 and len(renewals) == 1  # renewed once, then far from the end

@@ -406,7 +406,7 @@ class Receipt:
 class TypedResults:
     def run(self, ctx: WorkflowContext, order_id: str) -> Generator[Any, Any, Any]:
         receipt = yield ctx.start_child_workflow("child", [order_id], parent_close_policy="terminate")
-        typed: Receipt = yield from ctx.side_effect(lambda: Receipt(order_id, 5))
+        typed = yield from ctx.side_effect(lambda: Receipt(order_id, 5), result_type=Receipt)
         return {"child": receipt, "typed_is_receipt": isinstance(typed, Receipt)}
 
 
@@ -424,7 +424,24 @@ def test_child_workflow_command_and_typed_side_effect() -> None:
     h.child_completed(h.child("child"), {"ok": True})
     commands = replay(TypedResults, h, "o-1")
     assert types_of(commands) == ["record_side_effect", "complete_workflow"]
-    assert decode(commands[1]["result"]) == {"child": {"ok": True}, "typed_is_receipt": False}
+    assert decode(commands[1]["result"]) == {"child": {"ok": True}, "typed_is_receipt": True}
+    # A replay rebuilds the recorded JSON into the declared type too.
+    h.side_effect({"order_id": "o-1", "cents": 5})
+    commands = replay(TypedResults, h, "o-1")
+    assert types_of(commands) == ["complete_workflow"]
+    assert decode(commands[0]["result"]) == {"child": {"ok": True}, "typed_is_receipt": True}
+
+
+def test_untyped_side_effect_returning_a_non_json_value_is_refused() -> None:
+    @workflow.defn(name="untyped_side_effect")
+    class UntypedSideEffect:
+        def run(self, ctx: WorkflowContext) -> Generator[Any, Any, Any]:
+            value = yield from ctx.side_effect(lambda: Receipt("o", 1))
+            return value
+
+    commands = replay(UntypedSideEffect, History())
+    assert types_of(commands) == ["fail_workflow"]
+    assert "pass result_type=Receipt" in commands[0]["message"]
 
 
 def test_exceptions_in_workflow_code_fail_the_workflow() -> None:

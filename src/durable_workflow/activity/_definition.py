@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
+from durable_workflow.payloads import check_wire_signature
+
 __all__ = ["ActivityDefinition", "defn", "get_definition"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,6 +47,7 @@ def defn(fn: Any = None, /, *, name: str | None = None) -> Any:
             raise TypeError(f"activity name must be a string, got {type(type_name).__name__}")
         if not type_name.strip():
             raise ValueError("activity name must not be blank")
+        check_wire_signature(target, skip=0, where=f"activity {type_name!r}")
         is_async = inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(
             getattr(target, "__call__", None)  # noqa: B004 - async callable objects
         )

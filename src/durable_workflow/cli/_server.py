@@ -69,6 +69,15 @@ START_DEV_OPTIONS = [
         help="normal: acknowledged work survives a killed process; full: also power loss (fsync per commit).",
     ),
     click.option(
+        "--wire-generation",
+        envvar="DW_WIRE_GENERATION",
+        type=click.Choice(["current", "seed"]),
+        default="current",
+        show_default=True,
+        show_envvar=True,
+        help="seed pins the server to worker protocol 1.1 and the Avro wrapper.",
+    ),
+    click.option(
         "--log-level",
         type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
         default="INFO",

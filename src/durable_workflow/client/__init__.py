@@ -9,6 +9,7 @@ from durable_workflow.client._models import (
     WorkflowExecution as WorkflowExecution,
     WorkflowList as WorkflowList,
 )
+from durable_workflow.client._negotiation import WireGeneration as WireGeneration
 from durable_workflow.client._schedule_models import (
     OverlapPolicy as OverlapPolicy,
     ScheduleAction as ScheduleAction,
@@ -47,6 +48,7 @@ __all__ = [
     "NamespaceDescription",
     "TransportRetryPolicy",
     "UpdateResult",
+    "WireGeneration",
     "WorkflowExecution",
     "WorkflowHandle",
     "WorkflowList",

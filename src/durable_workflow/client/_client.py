@@ -14,6 +14,7 @@ from durable_workflow import errors
 from durable_workflow.client._admin import AdminMixin
 from durable_workflow.client._handle import WorkflowHandle
 from durable_workflow.client._models import HistoryPage, UpdateResult, WorkflowExecution, WorkflowList
+from durable_workflow.client._negotiation import PayloadEncoding, WireGeneration, pick_generation
 from durable_workflow.client._routes import api_path, check_workflow_id, expect_object, listed
 from durable_workflow.client._schedules import ScheduleMixin
 from durable_workflow.client._stub import HasRun, WorkflowStub
@@ -41,7 +42,9 @@ class Client(AdminMixin, ScheduleMixin):
         metrics: a recorder with ``increment`` and ``record``; no-op by default.
         transport: an `httpx.AsyncBaseTransport`, e.g. ``httpx.ASGITransport`` for an in-process server.
         retry_policy: how transport faults (connection errors, 5xx, 429) are retried.
-        payload_encoding: ``"wrapper"`` (the default Avro generic wrapper) or ``"value-v1"``.
+        payload_encoding: ``"auto"`` (the default) writes Avro ``Value`` v1 to servers of the
+            current generation and the generic wrapper to seed-era servers, as ``GET
+            /api/cluster/info`` says; ``"wrapper"`` or ``"value-v1"`` force one frame.
         max_response_bytes: the largest answer accepted (decoded); a larger one raises
             `InvalidResponse` with reason ``response_too_large``.
     """
@@ -60,7 +63,7 @@ class Client(AdminMixin, ScheduleMixin):
         metrics: MetricsRecorder | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         retry_policy: TransportRetryPolicy | None = None,
-        payload_encoding: Literal["wrapper", "value-v1"] = "wrapper",
+        payload_encoding: PayloadEncoding = "auto",
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if base_url.rstrip("/").endswith("/api"):
@@ -68,7 +71,12 @@ class Client(AdminMixin, ScheduleMixin):
         self.base_url = base_url.rstrip("/")
         self.namespace = namespace
         self.metrics: MetricsRecorder = metrics if metrics is not None else NoopMetrics()
-        self.converter = DataConverter(encoding=payload_encoding)
+        if payload_encoding not in ("auto", "wrapper", "value-v1"):
+            raise ValueError(f"payload_encoding must be auto, wrapper or value-v1, not {payload_encoding!r}")
+        self.payload_encoding: PayloadEncoding = payload_encoding
+        # Under "auto" the frame is settled by `negotiate`, before the first payload is written.
+        self.converter = DataConverter(encoding="wrapper" if payload_encoding == "auto" else payload_encoding)
+        self._generation: WireGeneration | None = None
         self._options = {
             "token": token,
             "control_token": control_token,
@@ -128,8 +136,66 @@ class Client(AdminMixin, ScheduleMixin):
         """``GET /api/cluster/info``: versions, capabilities and limits of the server."""
         return expect_object(await self._control("GET", "/cluster/info"), "cluster info")
 
+    async def negotiate(self, info: Mapping[str, Any] | None = None) -> WireGeneration:
+        """The wire generation spoken with this server, read once from ``GET /api/cluster/info``.
+
+        Sets the worker protocol version of worker-plane calls and, under
+        ``payload_encoding="auto"``, the Avro frame payloads are written in. A server that will not
+        answer the discovery call (4xx/5xx) is spoken to as a seed-era server. ``info`` is a
+        cluster-info body already read (the worker passes its own).
+        """
+        if self._generation is not None and info is None:
+            return self._generation
+        if info is None:
+            try:
+                info = await self.get_cluster_info()
+            except errors.ServerError:
+                info = {}
+        generation = pick_generation(info)
+        self._transport.worker_protocol_version = generation.worker_protocol
+        if self.payload_encoding == "auto":
+            self.converter.encoding = generation.encoding
+        self._generation = generation
+        return generation
+
+    async def _payload_converter(self) -> DataConverter:
+        """The converter to write payloads with, once the encoding is settled."""
+        if self.payload_encoding == "auto" and self._generation is None:
+            await self.negotiate()
+        return self.converter
+
     # -- starting ----------------------------------------------------------------------------
 
+    @overload
+    async def start_workflow(
+        self,
+        workflow_type: str,
+        task_queue: str,
+        workflow_id: str,
+        input: Sequence[Any] | None = None,
+        *,
+        execution_timeout_seconds: int | None = 3600,
+        run_timeout_seconds: int | None = 600,
+        duplicate_policy: DuplicatePolicy | None = None,
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+        result_type: type[T],
+    ) -> WorkflowHandle[T]: ...
+    @overload
+    async def start_workflow(
+        self,
+        workflow_type: str,
+        task_queue: str,
+        workflow_id: str,
+        input: Sequence[Any] | None = None,
+        *,
+        execution_timeout_seconds: int | None = 3600,
+        run_timeout_seconds: int | None = 600,
+        duplicate_policy: DuplicatePolicy | None = None,
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+        result_type: Any = ...,
+    ) -> WorkflowHandle[Any]: ...
     async def start_workflow(
         self,
         workflow_type: str,
@@ -154,11 +220,12 @@ class Client(AdminMixin, ScheduleMixin):
         """
         check_workflow_id(workflow_id)
         args = [to_json_compatible(a) for a in (input or [])]
+        converter = await self._payload_converter()
         body: dict[str, Any] = {
             "workflow_id": workflow_id,
             "workflow_type": workflow_type,
             "task_queue": task_queue,
-            "input": self.converter.envelope(args),
+            "input": converter.envelope(args),
         }
         optional = {
             "execution_timeout_seconds": execution_timeout_seconds,
@@ -227,6 +294,11 @@ class Client(AdminMixin, ScheduleMixin):
     def get_workflow_handle(
         self, workflow_id: str, *, run_id: str | None = None, result_type: type[T]
     ) -> WorkflowHandle[T]: ...
+
+    @overload
+    def get_workflow_handle(
+        self, workflow_id: str, *, run_id: str | None = None, result_type: Any
+    ) -> WorkflowHandle[Any]: ...
 
     def get_workflow_handle(
         self, workflow_id: str, *, run_id: str | None = None, result_type: Any = Any
@@ -344,7 +416,7 @@ class Client(AdminMixin, ScheduleMixin):
         """
         body: dict[str, Any] = {"request_id": f"sdk-python-signal-{uuid.uuid4().hex}"}
         if args:
-            body["input"] = self.converter.envelope(list(args))
+            body["input"] = (await self._payload_converter()).envelope(list(args))
         path = _workflow_path(workflow_id, "signal", signal_name)
         await self._control("POST", path, json=body, subject=_subject(workflow_id))
 
@@ -352,7 +424,7 @@ class Client(AdminMixin, ScheduleMixin):
         self, workflow_id: str, query_name: str, args: Sequence[Any] | None = None, *, result_type: Any = Any
     ) -> Any:
         """Run a query handler on a live worker and return its answer, rebuilt into ``result_type``."""
-        body = {"input": self.converter.envelope(list(args))} if args else {}
+        body = {"input": (await self._payload_converter()).envelope(list(args))} if args else {}
         path = _workflow_path(workflow_id, "query", query_name)
         answer = expect_object(
             await self._control("POST", path, json=body, subject=_subject(workflow_id)), "query"
@@ -372,7 +444,7 @@ class Client(AdminMixin, ScheduleMixin):
         wait_timeout_seconds: int | None = None,
         request_id: str | None = None,
         result_type: Any = Any,
-    ) -> UpdateResult:
+    ) -> UpdateResult[Any]:
         """Send an update; wait until it is ``accepted`` (recorded) or ``completed`` (handled).
 
         Raises:
@@ -383,7 +455,7 @@ class Client(AdminMixin, ScheduleMixin):
             "request_id": request_id or f"sdk-python-update-{uuid.uuid4().hex}",
         }
         if args:
-            body["input"] = self.converter.envelope(list(args))
+            body["input"] = (await self._payload_converter()).envelope(list(args))
         if wait_timeout_seconds is not None:
             body["wait_timeout_seconds"] = wait_timeout_seconds
         path = _workflow_path(workflow_id, "update", update_name)

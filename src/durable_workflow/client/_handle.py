@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, TypeVar, overload
+
+from typing_extensions import ParamSpec
 
 from durable_workflow import errors
+from durable_workflow.client._messages import message
 from durable_workflow.client._models import UpdateResult, WorkflowExecution
 from durable_workflow.client._result import ResultWaiter
 
 if TYPE_CHECKING:
     from durable_workflow.client._client import Client
 
+P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
+_UPDATE_OPTIONS = ("wait_for", "wait_timeout_seconds", "request_id")
 
 
 class WorkflowHandle(Generic[R]):
@@ -48,33 +53,78 @@ class WorkflowHandle(Generic[R]):
         """The current run of this workflow, as the server describes it."""
         return await self._client.describe_workflow(self.workflow_id)
 
-    async def signal(self, name: str, args: Sequence[Any] | None = None) -> None:
-        """Send a signal; ``args`` become the handler's positional arguments."""
-        await self._client.signal_workflow(self.workflow_id, name, args)
+    @overload
+    async def signal(
+        self, handler: Callable[Concatenate[Any, P], object], /, *args: P.args, **kwargs: P.kwargs
+    ) -> None: ...
+    @overload
+    async def signal(self, name: str, /, args: Sequence[Any] | None = None) -> None: ...
+    async def signal(self, target: Any, /, *args: Any, **kwargs: Any) -> None:
+        """Send a signal: ``signal(MyWorkflow.approve, by)`` (typed) or ``signal("approve", [by])``."""
+        msg = message("signal", target, args, kwargs)
+        await self._client.signal_workflow(self.workflow_id, msg.name, msg.args)
 
-    async def query(self, name: str, args: Sequence[Any] | None = None, *, result_type: Any = Any) -> Any:
-        """Ask a live worker to run the workflow's query handler and return its answer."""
-        return await self._client.query_workflow(self.workflow_id, name, args, result_type=result_type)
+    @overload
+    async def query(
+        self, handler: Callable[Concatenate[Any, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T: ...
+    @overload
+    async def query(self, name: str, /, args: Sequence[Any] | None = None, *, result_type: type[T]) -> T: ...
+    @overload
+    async def query(
+        self, name: str, /, args: Sequence[Any] | None = None, *, result_type: Any = ...
+    ) -> Any: ...
+    async def query(self, target: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """Ask a live worker to run a query handler and return its answer.
 
+        ``query(MyWorkflow.status)`` is typed by the handler; ``query("status", [args],
+        result_type=X)`` addresses it by name.
+        """
+        msg = message("query", target, args, kwargs)
+        return await self._client.query_workflow(
+            self.workflow_id, msg.name, msg.args, result_type=msg.result_type
+        )
+
+    @overload
+    async def update(
+        self, handler: Callable[Concatenate[Any, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> UpdateResult[T]: ...
+    @overload
     async def update(
         self,
         name: str,
+        /,
         args: Sequence[Any] | None = None,
         *,
         wait_for: Literal["accepted", "completed"] = "completed",
         wait_timeout_seconds: int | None = None,
         request_id: str | None = None,
-        result_type: Any = Any,
-    ) -> UpdateResult:
-        """Send an update and wait until it is accepted or completed (see `Client.update_workflow`)."""
+        result_type: type[T],
+    ) -> UpdateResult[T]: ...
+    @overload
+    async def update(
+        self,
+        name: str,
+        /,
+        args: Sequence[Any] | None = None,
+        *,
+        wait_for: Literal["accepted", "completed"] = "completed",
+        wait_timeout_seconds: int | None = None,
+        request_id: str | None = None,
+        result_type: Any = ...,
+    ) -> UpdateResult[Any]: ...
+    async def update(self, target: Any, /, *args: Any, **kwargs: Any) -> UpdateResult[Any]:
+        """Send an update and wait until it is accepted or completed (see `Client.update_workflow`).
+
+        ``update(MyWorkflow.add_coupon, code)`` is typed by the handler and waits for completion;
+        the string form ``update("add_coupon", [code], wait_for=...)`` takes the options.
+        """
+        options = {
+            key: kwargs.pop(key) for key in _UPDATE_OPTIONS if key in kwargs and isinstance(target, str)
+        }
+        msg = message("update", target, args, kwargs)
         return await self._client.update_workflow(
-            self.workflow_id,
-            name,
-            args,
-            wait_for=wait_for,
-            wait_timeout_seconds=wait_timeout_seconds,
-            request_id=request_id,
-            result_type=result_type,
+            self.workflow_id, msg.name, msg.args, result_type=msg.result_type, **options
         )
 
     async def cancel(self, reason: str | None = None) -> None:

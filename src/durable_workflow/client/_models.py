@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from durable_workflow._time import parse_iso8601
+
+R = TypeVar("R")
+# An update's result before it completes; typed Any so `UpdateResult[R].result` can default to it.
+_NOT_YET: Any = None
 
 TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled", "canceled", "terminated"})
 
@@ -106,17 +110,18 @@ class WorkflowList:
 
 
 @dataclass(frozen=True)
-class UpdateResult:
+class UpdateResult(Generic[R]):
     """The answer to `update_workflow`.
 
     ``outcome`` is the server's word (``update_completed``, ``update_accepted``, ...), ``status``
-    its update status, and ``result`` the handler's decoded return value once completed.
+    its update status, and ``result`` the handler's decoded return value once completed (``None``
+    before then, whatever ``R`` says).
     """
 
     update_id: str | None
     outcome: str | None
     status: str | None
-    result: Any = None
+    result: R = _NOT_YET
     wait_timed_out: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 

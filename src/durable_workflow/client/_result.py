@@ -58,6 +58,18 @@ def _closed(execution: WorkflowExecution) -> bool:
     return execution.is_terminal and execution.closed_reason != "continued"
 
 
+async def watch(client: Client, workflow_id: str) -> None:
+    """Log a WARNING naming the cause when a wait for ``workflow_id`` goes on for long."""
+    await asyncio.sleep(SLOW_RESULT_WARNING_SECONDS)
+    told = None
+    while True:
+        cause = await diagnose(client, workflow_id)
+        if cause is not None and cause != told:
+            logger.warning("still waiting for workflow %r: %s", workflow_id, cause)
+            told = cause
+        await asyncio.sleep(REDIAGNOSE_SECONDS)
+
+
 class ResultWaiter:
     """Waits for one workflow to close and turns its terminal event into a value or an error."""
 
@@ -81,15 +93,7 @@ class ResultWaiter:
             watcher.cancel()
 
     async def _watch(self) -> None:
-        """Log a WARNING naming the cause when the wait goes on for long."""
-        await asyncio.sleep(SLOW_RESULT_WARNING_SECONDS)
-        told = None
-        while True:
-            cause = await diagnose(self._client, self._workflow_id)
-            if cause is not None and cause != told:
-                logger.warning("still waiting for workflow %r: %s", self._workflow_id, cause)
-                told = cause
-            await asyncio.sleep(REDIAGNOSE_SECONDS)
+        await watch(self._client, self._workflow_id)
 
     async def _wait(self) -> Any:
         execution = await self._client.describe_workflow(self._workflow_id)

@@ -32,6 +32,9 @@ class ScheduleMixin:
 
     converter: DataConverter
 
+    async def _payload_converter(self) -> DataConverter:
+        raise NotImplementedError
+
     async def _control(
         self,
         method: str,
@@ -63,7 +66,8 @@ class ScheduleMixin:
             ScheduleAlreadyExists: a schedule with this id exists (a deleted one's id may be reused).
             InvalidArgument: the spec or action is invalid (``.errors`` names the fields).
         """
-        body: dict[str, Any] = {"spec": spec.to_wire(), "action": action.to_wire(self.converter)}
+        converter = await self._payload_converter()
+        body: dict[str, Any] = {"spec": spec.to_wire(), "action": action.to_wire(converter)}
         optional = {
             "schedule_id": schedule_id,
             "overlap_policy": overlap_policy,
@@ -127,9 +131,10 @@ class ScheduleMixin:
         search_attributes: Mapping[str, Any] | None = None,
     ) -> None:
         """Change the given parts of a schedule; the next fire time is recomputed."""
+        converter = await self._payload_converter()
         optional = {
             "spec": spec.to_wire() if spec is not None else None,
-            "action": action.to_wire(self.converter) if action is not None else None,
+            "action": action.to_wire(converter) if action is not None else None,
             "overlap_policy": overlap_policy,
             "jitter_seconds": jitter_seconds,
             "note": note,

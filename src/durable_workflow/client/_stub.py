@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from typing_extensions import ParamSpec
 
-from durable_workflow.payloads import result_type
+from durable_workflow.payloads import bind_arguments, result_type
 
 if TYPE_CHECKING:
     from durable_workflow.client._client import Client
@@ -35,14 +34,11 @@ def workflow_type_name(cls: type[Any]) -> str:
     return get_definition(cls).name
 
 
-def positional_arguments(run: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[Any]:
+def positional_arguments(
+    run: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], *, where: str = "workflow"
+) -> list[Any]:
     """Bind call arguments to ``run``'s parameters (after self and ctx) as the wire's positional list."""
-    if not kwargs:
-        return list(args)
-    signature = inspect.signature(run)
-    params = list(signature.parameters.values())[2:]
-    bound = signature.replace(parameters=params).bind(*args, **kwargs)
-    return list(bound.args)
+    return bind_arguments(run, args, kwargs, skip=2, where=where)
 
 
 class WorkflowStub(Generic[P, R]):
@@ -74,7 +70,7 @@ class WorkflowStub(Generic[P, R]):
             self.workflow_type,
             self.task_queue,
             self.workflow_id,
-            positional_arguments(self._cls.run, args, kwargs),
+            positional_arguments(self._cls.run, args, kwargs, where=f"workflow {self.workflow_type!r}"),
             result_type=self._result_type,
             **self._options,
         )

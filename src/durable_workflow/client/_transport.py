@@ -92,6 +92,8 @@ class Transport:
         self.timeout = timeout
         self.metrics = metrics
         self.retry_policy = retry_policy
+        #: The worker protocol version sent on worker-plane calls; negotiation may raise it.
+        self.worker_protocol_version = WORKER_PROTOCOL_VERSION
         self.max_response_bytes = max_response_bytes
         self._tokens: dict[Plane, str | None] = {"control": control_token, "worker": worker_token}
         self._http = httpx.AsyncClient(base_url=self.base_url + "/api", timeout=timeout, transport=transport)
@@ -112,7 +114,7 @@ class Transport:
         if plane == "control":
             headers["X-Durable-Workflow-Control-Plane-Version"] = CONTROL_PLANE_VERSION
         else:
-            headers["X-Durable-Workflow-Protocol-Version"] = WORKER_PROTOCOL_VERSION
+            headers["X-Durable-Workflow-Protocol-Version"] = self.worker_protocol_version
         token = self._tokens[plane]
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -151,6 +153,7 @@ class Transport:
                 answer = await self._send_once(method, path, plane, json, query, deadline)
             except httpx.TransportError as exc:
                 failure: Exception = self._unreachable(method, path, exc)
+                failure.__cause__ = exc
                 delay = self.retry_policy.backoff(attempt)
             else:
                 if answer.status < 300:

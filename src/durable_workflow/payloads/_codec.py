@@ -27,6 +27,7 @@ __all__ = [
     "decode_wrapper",
     "encode_value_v1",
     "encode_wrapper",
+    "framing_of",
 ]
 
 Encoding = Literal["wrapper", "value-v1"]
@@ -91,6 +92,29 @@ def encode_value_v1(value: Any) -> str:
 def decode_value_v1(blob: str) -> Any:
     """Decode a base64 Value v1 blob; an empty blob is invalid framing on this explicit path."""
     return decode_value_v1_bytes(_b64decode(blob))
+
+
+def framing_of(payload: Any) -> Encoding | None:
+    """The avro frame a blob (or ``{codec, blob}`` envelope) was written in, or None if unknown.
+
+    Only the first bytes are read: a wrapper starts with ``00`` (base64 ``A``), Value v1 with
+    ``c301`` (base64 ``wwE``). Anything else, including JSON and empty blobs, is None.
+    """
+    if isinstance(payload, Mapping):
+        if payload.get("codec") not in (None, "avro"):
+            return None
+        payload = payload.get("blob")
+    if not isinstance(payload, str) or len(payload) < 4:
+        return None
+    try:
+        head = base64.b64decode(payload[:4], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if head[:2] == VALUE_V1_MAGIC:
+        return "value-v1"
+    if head[:1] == b"\x00":
+        return "wrapper"
+    return None
 
 
 def decode_avro_bytes(data: bytes) -> Any:
@@ -158,6 +182,12 @@ class DataConverter:
         if len(blob) >= PAYLOAD_WARNING_BYTES:
             _warn_large(len(blob), self.encoding)
         return blob
+
+    def with_encoding(self, encoding: Encoding | None) -> DataConverter:
+        """This converter, or a copy that writes ``encoding`` (None keeps this one)."""
+        if encoding is None or encoding == self.encoding:
+            return self
+        return DataConverter(encoding)
 
     def envelope(self, value: Any) -> dict[str, str]:
         """Return ``{"codec": "avro", "blob": ...}`` for the value."""

@@ -29,7 +29,8 @@ def to_json_compatible(value: Any) -> Any:
     """Return `value` as JSON-compatible data (dicts, lists, str, int, float, bool, None).
 
     Plain JSON data is returned as the same object; containers are copied only where something
-    inside them changed. Pydantic models and dataclasses become dicts, enums their values,
+    inside them changed. Pydantic models and dataclasses become dicts (models keyed by their
+    field aliases, without computed fields: the form they validate from), enums their values,
     datetimes ISO-8601 strings, UUID/Decimal strings, tuples/sets lists (sets sorted when their
     items allow it, so the encoding is deterministic). ``bytes`` are left as they are: the
     Value v1 encoding carries them, the wrapper encoding rejects them.
@@ -112,9 +113,11 @@ def _convert_other(value: Any) -> Any:
 def _dump_with_pydantic(value: Any) -> Any:
     kind = type(value)
     try:
+        # By alias and in round-trip form (computed fields left out), exactly as pydantic's own
+        # JSON round trip does: what is written here validates back, and matches the schema.
         if isinstance(value, pydantic.BaseModel):
-            return value.model_dump(mode="json")
-        return _adapter_for(kind).dump_python(value, mode="json")
+            return value.model_dump(mode="json", by_alias=True, round_trip=True)
+        return _adapter_for(kind).dump_python(value, mode="json", by_alias=True, round_trip=True)
     except _PYDANTIC_SETUP_ERRORS:
         raise PayloadConversionError(
             f"cannot convert {kind.__module__}.{kind.__qualname__} to JSON; use a pydantic model, "

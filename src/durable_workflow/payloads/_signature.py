@@ -7,18 +7,120 @@ import functools
 import inspect
 import logging
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from durable_workflow.errors import PayloadConversionError
 from durable_workflow.payloads._convert import from_json_compatible
 
-__all__ = ["decode_arguments", "decode_result", "result_type"]
+__all__ = [
+    "DEFAULT",
+    "bind_arguments",
+    "check_wire_signature",
+    "decode_arguments",
+    "decode_result",
+    "result_type",
+    "trim_defaults",
+]
 
 logger = logging.getLogger("durable_workflow.payloads")
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+_KEYWORD = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.VAR_KEYWORD)
+
+
+class _Default:
+    """The type of `DEFAULT`."""
+
+    _instance: _Default | None = None
+
+    def __new__(cls) -> _Default:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+#: "The worker's own default": a generated stub writes it where a default has no source form.
+#: `bind_arguments` leaves a trailing `DEFAULT` off the wire, so the worker applies its default.
+DEFAULT: Any = _Default()
+
+
+def check_wire_signature(func: Callable[..., Any], *, skip: int, where: str) -> None:
+    """Refuse keyword-only and ``**kwargs`` parameters: the wire carries positional arguments only.
+
+    Called when a workflow, handler or activity is declared, so the mistake shows at import time
+    instead of an argument silently going missing.
+    """
+    for param in list(inspect.signature(func).parameters.values())[skip:]:
+        if param.kind in _KEYWORD:
+            shown = f"**{param.name}" if param.kind is param.VAR_KEYWORD else param.name
+            raise TypeError(
+                f"{where}: parameter {shown!r} is keyword-only, but arguments travel as a positional "
+                "list; declare it before any `*` or `*args`"
+            )
+
+
+def bind_arguments(
+    func: Callable[..., Any],
+    args: Sequence[Any],
+    kwargs: Mapping[str, Any],
+    *,
+    skip: int,
+    where: str,
+    trusted: bool = False,
+) -> list[Any]:
+    """The positional list the wire carries for a call ``func(*args, **kwargs)``.
+
+    The one argument binder of every typed call (activities, child workflows, stubs, schedules,
+    handle messages). Parameters not passed are left off the end of the list, so the worker
+    applies its own defaults; a default is written only when a later argument needs its slot.
+    Trailing `DEFAULT` values are dropped the same way. ``trusted`` skips the signature check
+    of a plain positional call (workflow code, where it runs on every replay and the type
+    checker has seen the call).
+
+    Raises:
+        TypeError: the arguments do not fit the signature (naming ``where``).
+    """
+    if trusted and not kwargs and not any(arg is DEFAULT for arg in args):
+        return list(args)
+    signature = inspect.signature(inspect.unwrap(func))
+    params = list(signature.parameters.values())[skip:]
+    try:
+        bound = signature.replace(parameters=params).bind(*args, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f"{where}: {exc}") from None
+    out: list[Any] = []
+    given = 0  # length of the list up to the last argument the caller passed
+    for param in params:
+        if param.kind is param.VAR_POSITIONAL:
+            out.extend(bound.arguments.get(param.name, ()))
+            given = len(out)
+        elif param.kind in _POSITIONAL:
+            out.append(bound.arguments.get(param.name, param.default))
+            given = len(out) if param.name in bound.arguments else given
+        elif param.name in bound.arguments:
+            raise TypeError(f"{where}: keyword-only parameter {param.name!r} cannot travel on the wire")
+    names = [p.name for p in params if p.kind in _POSITIONAL]
+    return trim_defaults(out[:given], where=where, names=names)
+
+
+def trim_defaults(values: Sequence[Any], *, where: str, names: Sequence[str] = ()) -> list[Any]:
+    """``values`` without trailing `DEFAULT`s; a `DEFAULT` before a real value is a TypeError."""
+    out = list(values)
+    while out and out[-1] is DEFAULT:
+        out.pop()
+    for index, value in enumerate(out):
+        if value is DEFAULT:
+            name = names[index] if index < len(names) else f"#{index + 1}"
+            raise TypeError(
+                f"{where}: parameter {name!r} has a default only the worker knows; "
+                "pass it explicitly to pass the arguments after it"
+            )
+    return out
 
 
 @dataclass(frozen=True)

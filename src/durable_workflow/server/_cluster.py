@@ -8,13 +8,35 @@ from typing import Any
 from durable_workflow.server._engine import EngineConfig
 from durable_workflow.server._engine._command_table import ADVERTISED
 
-__all__ = ["CONTROL_PLANE_VERSION", "WORKER_PROTOCOL_VERSION", "cluster_info", "server_capabilities"]
+__all__ = [
+    "CONTROL_PLANE_VERSION",
+    "SEED_WORKER_PROTOCOL_VERSION",
+    "WORKER_PROTOCOL_VERSION",
+    "advertised_protocol",
+    "cluster_info",
+    "is_current_request",
+    "server_capabilities",
+]
 
-WORKER_PROTOCOL_VERSION = "1.1"
+#: The worker protocol the server advertises; it accepts every 1.x request up to it.
+WORKER_PROTOCOL_VERSION = "1.20"
+#: What a server pinned to the seed generation advertises (and the newest it then accepts).
+SEED_WORKER_PROTOCOL_VERSION = "1.1"
 CONTROL_PLANE_VERSION = "2"
 SERVER_VERSION = "2.0.0-dev"
 
 _COMMANDS = list(ADVERTISED)  # from the engine's command table, never a separate list
+
+
+def advertised_protocol(config: EngineConfig) -> str:
+    """The worker protocol version this server advertises and echoes."""
+    return SEED_WORKER_PROTOCOL_VERSION if config.wire_generation == "seed" else WORKER_PROTOCOL_VERSION
+
+
+def is_current_request(version: str | None) -> bool:
+    """Does a request of worker protocol ``version`` expect the current generation's shapes (1.2+)?"""
+    major, _, minor = (version or "").partition(".")
+    return major == "1" and minor.isdigit() and int(minor) >= 2
 
 
 def _number(value: float) -> float | int:
@@ -22,9 +44,13 @@ def _number(value: float) -> float | int:
 
 
 def server_capabilities(config: EngineConfig) -> dict[str, Any]:
+    """The worker-plane capabilities: what this server does, and false for what it does not."""
+    current = config.wire_generation != "seed"
+    commands = [*_COMMANDS, "open_condition_wait"] if current else list(_COMMANDS)
+    extra: dict[str, Any] = {"update_validation_tasks": False} if current else {}
     return {
         "long_poll_timeout": _number(config.long_poll_timeout),
-        "supported_workflow_task_commands": list(_COMMANDS),
+        "supported_workflow_task_commands": commands,
         "workflow_task_poll_request_idempotency": True,
         "history_page_size_default": 500,
         "history_page_size_max": 1000,
@@ -36,6 +62,7 @@ def server_capabilities(config: EngineConfig) -> dict[str, Any]:
         "parent_close_policy": True,
         "non_retryable_failures": True,
         "response_compression": [],
+        **extra,
     }
 
 
@@ -160,7 +187,7 @@ def cluster_info(config: EngineConfig, max_body_bytes: int) -> dict[str, Any]:
             "request_contract": _request_contract(),
         },
         "worker_protocol": {
-            "version": WORKER_PROTOCOL_VERSION,
+            "version": advertised_protocol(config),
             "server_capabilities": server_capabilities(config),
         },
     }

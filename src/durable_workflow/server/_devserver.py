@@ -9,7 +9,7 @@ import os
 import socket
 import tempfile
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -42,6 +42,8 @@ class DevServer:
     knobs exist so tests can use short durations. `durability="full"` makes every acknowledged
     request survive power loss too (an fsync per commit); the default survives a killed process.
     Only one server may use a database file at a time: a second one raises `DatabaseInUse`.
+    ``wire_generation="seed"`` pins the server to the seed generation (worker protocol 1.0/1.1,
+    Avro generic wrapper); the default serves both.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class DevServer:
         query_timeout_seconds: float | None = None,
         worker_stale_after_seconds: float = 60.0,
         workflow_task_retry_base_seconds: float = 3.0,
+        wire_generation: Literal["current", "seed"] = "current",
         extra_route_groups: Sequence[RouteGroup] = (),
         background_loops: Sequence[BackgroundLoop] = (),
         durability: Durability = "normal",
@@ -78,6 +81,7 @@ class DevServer:
             query_timeout_seconds=query_timeout_seconds,
             worker_stale_after_seconds=worker_stale_after_seconds,
             workflow_task_retry_base_seconds=workflow_task_retry_base_seconds,
+            wire_generation=_generation(wire_generation),
         )
         self.clock: Clock = clock or SystemClock()
         self.host, self.port, self.serve_http = host, port, serve_http
@@ -215,3 +219,9 @@ async def dev_server(**kwargs: Any) -> AsyncIterator[str]:
     """Run a `DevServer` (same keyword arguments) and yield its base URL."""
     async with DevServer(**kwargs) as server:
         yield server.base_url
+
+
+def _generation(value: str) -> str:
+    if value not in ("current", "seed"):
+        raise ValueError(f"wire_generation must be 'current' or 'seed', not {value!r}")
+    return value

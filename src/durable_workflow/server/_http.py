@@ -23,7 +23,8 @@ from starlette.routing import Route
 from durable_workflow.server._auth import FULL_ACCESS, Auth
 from durable_workflow.server._cluster import (
     CONTROL_PLANE_VERSION,
-    WORKER_PROTOCOL_VERSION,
+    advertised_protocol,
+    is_current_request,
     server_capabilities,
 )
 from durable_workflow.server._engine import Engine, EngineError, EngineOps
@@ -159,6 +160,11 @@ class Call:
     namespace: str = "default"
 
     @property
+    def current_shapes(self) -> bool:
+        """Does this worker-plane request (protocol 1.2+) expect the current generation's fields?"""
+        return is_current_request(self.request.headers.get(WP_HEADER, "").strip())
+
+    @property
     def ops(self) -> EngineOps:
         return self.state.ops
 
@@ -188,12 +194,13 @@ def _envelope(
 ) -> Response:
     headers: dict[str, str] = {}
     if call_spec.plane == "worker":
+        advertised = advertised_protocol(state.engine.config)
         body = {
             **body,
-            "protocol_version": WORKER_PROTOCOL_VERSION,
+            "protocol_version": advertised,
             "server_capabilities": server_capabilities(state.engine.config),
         }
-        headers[WP_HEADER] = WORKER_PROTOCOL_VERSION
+        headers[WP_HEADER] = advertised
     elif call_spec.plane == "control":
         headers[CP_HEADER] = CONTROL_PLANE_VERSION
         if call_spec.operation is not None:
@@ -273,13 +280,17 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _version_problem(plane: str, sent: str) -> tuple[str, str] | None:
-    """(reason, message) when the plane's version header is missing or unsupported."""
+def _version_problem(plane: str, sent: str, advertised: str) -> tuple[str, str] | None:
+    """(reason, message) when the plane's version header is missing or unsupported.
+
+    A worker request of any ``1.M`` up to the advertised ``1.N`` is accepted (each generation's
+    SDKs announce versions in between); it is answered in its generation's shapes.
+    """
     if plane == "worker":
         if not sent:
             return "missing_protocol_version", "Missing worker protocol version header."
         major, _, minor = sent.partition(".")
-        if major != "1" or not minor.isdigit() or int(minor) > int(WORKER_PROTOCOL_VERSION.split(".")[1]):
+        if major != "1" or not minor.isdigit() or int(minor) > int(advertised.split(".")[1]):
             return "unsupported_protocol_version", "Unsupported worker protocol version."
     elif plane == "control":
         if not sent:
@@ -290,13 +301,14 @@ def _version_problem(plane: str, sent: str) -> tuple[str, str] | None:
 
 
 def _check_version(request: Request, spec: Spec, state: ServerState) -> Response | None:
+    advertised = advertised_protocol(state.engine.config)
     header, supported, hint = (
-        (WP_HEADER, WORKER_PROTOCOL_VERSION, "1.0 or 1.1")
+        (WP_HEADER, advertised, f"1.0 through {advertised}")
         if spec.plane == "worker"
         else (CP_HEADER, CONTROL_PLANE_VERSION, CONTROL_PLANE_VERSION)
     )
     sent = request.headers.get(header, "").strip()
-    problem = _version_problem(spec.plane, sent)
+    problem = _version_problem(spec.plane, sent, advertised)
     if problem is None:
         return None
     return error_response(
@@ -370,7 +382,7 @@ def api_route(path: str, methods: list[str], spec: Spec, handler: Handler) -> Ro
                 resolve_namespace(request, state),
             )
             if spec.namespace:
-                await state.ops.check_namespace(call.namespace)
+                state.ops.check_namespace(call.namespace)
             status, out = await handler(call)
         except EngineError as exc:
             return error_response(

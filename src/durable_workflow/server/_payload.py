@@ -1,8 +1,10 @@
 """The few payload operations the server needs: it otherwise treats blobs as opaque strings.
 
-Encoding always uses the Avro generic wrapper, the codec every 0.4-era SDK reads; decoding also
-reads the newer ``Value`` v1 frame. Both come from `durable_workflow.payloads`, the same codec
-the SDK uses, so the server can never disagree with it about bytes.
+A payload the server makes itself (the ``[]`` of a signal sent without arguments, a raw JSON
+activity result) is written in the frame of the run it belongs to: the generic wrapper for runs
+of the seed generation, ``Value`` v1 for runs of the current one. Decoding reads both. Both come
+from `durable_workflow.payloads`, the same codec the SDK uses, so the server can never disagree
+with it about bytes.
 """
 
 from __future__ import annotations
@@ -10,9 +12,18 @@ from __future__ import annotations
 from typing import Any, TypeGuard
 
 from durable_workflow.errors import PayloadError
-from durable_workflow.payloads import DEFAULT_CONVERTER, encode_wrapper
+from durable_workflow.payloads import DEFAULT_CONVERTER, Encoding, encode_value_v1, encode_wrapper, framing_of
 
-__all__ = ["CODEC", "PayloadInvalid", "decode_blob", "encode_value", "envelope", "is_envelope"]
+__all__ = [
+    "CODEC",
+    "Encoding",
+    "PayloadInvalid",
+    "decode_blob",
+    "encode_value",
+    "envelope",
+    "framing_of",
+    "is_envelope",
+]
 
 CODEC = "avro"
 
@@ -21,9 +32,16 @@ class PayloadInvalid(ValueError):
     """A blob that cannot be decoded."""
 
 
-def encode_value(value: Any) -> str:
-    """Encode a JSON-compatible value as a wrapper blob (base64 text)."""
-    return encode_wrapper(value)
+def encode_value(value: Any, framing: Encoding = "wrapper") -> str:
+    """Encode a JSON-compatible value as a blob (base64 text) in the given frame.
+
+    Raises:
+        PayloadInvalid: the frame cannot carry the value (``Value`` v1 holds 64-bit integers only).
+    """
+    try:
+        return encode_value_v1(value) if framing == "value-v1" else encode_wrapper(value)
+    except PayloadError as exc:
+        raise PayloadInvalid(str(exc)) from None
 
 
 def decode_blob(blob: str | None) -> Any:

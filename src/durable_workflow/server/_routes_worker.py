@@ -63,6 +63,8 @@ async def _long_poll(call: Call, kind: str, claim: Callable[[Any], dict[str, Any
         timeout,
         call.request.is_disconnected,
     )
+    if call.current_shapes:  # the current generation says why a poll came back empty
+        return {"task": task, "poll_status": "leased" if task is not None else "timeout"}
     return {"task": task}
 
 
@@ -80,6 +82,16 @@ async def poll_activity(call: Call) -> tuple[int, dict[str, Any]]:
 
 async def poll_query(call: Call) -> tuple[int, dict[str, Any]]:
     return 200, await _long_poll(call, "query", call.engine.messages.claim_query_task)
+
+
+async def deregister(call: Call) -> tuple[int, dict[str, Any]]:
+    """``DELETE /worker/registrations/{worker_id}`` (current generation): a worker's goodbye."""
+    worker_id = call.params["worker_id"]
+    if call.engine.config.wire_generation == "seed":
+        raise EngineError("not_found", "not_found", "The requested route does not exist.")
+    recovered = await call.ops.release_worker(call.namespace, worker_id)
+    body = {"worker_id": worker_id, "outcome": "deregistered", "recovered_workflow_task_count": recovered}
+    return 200, body
 
 
 def _task_op(method: str) -> Any:
@@ -124,4 +136,7 @@ def routes() -> list[Route]:
         (f"{q}/complete", _task_op("complete_query_task")),
         (f"{q}/fail", _task_op("fail_query_task")),
     ]
-    return [api_route(path, ["POST"], WORKER, handler) for path, handler in table]
+    return [
+        *(api_route(path, ["POST"], WORKER, handler) for path, handler in table),
+        api_route("/worker/registrations/{worker_id}", ["DELETE"], WORKER, deregister),
+    ]

@@ -9,8 +9,18 @@ Schema of every payload for teams writing other languages. Generated modules imp
 
 from __future__ import annotations
 
+from durable_workflow.payloads import DEFAULT
 from durable_workflow.stubs._generate import generate, main, stale_files
 from durable_workflow.stubs._inspect import StubError
 from durable_workflow.stubs._runtime import WorkflowStubHandle, is_stub, workflow_stub
 
-__all__ = ["StubError", "WorkflowStubHandle", "generate", "is_stub", "main", "stale_files", "workflow_stub"]
+__all__ = [
+    "DEFAULT",
+    "StubError",
+    "WorkflowStubHandle",
+    "generate",
+    "is_stub",
+    "main",
+    "stale_files",
+    "workflow_stub",
+]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from durable_workflow.payloads import trim_defaults
+
 # `_DEFN_ATTR` is where `workflow.get_definition` looks: a stub stores a definition there so that
 # `Client.workflow(Stub, ...)` finds the type name exactly as it does for the real class.
 from durable_workflow.workflow._definition import _DEFN_ATTR, WorkflowDefinition
@@ -49,10 +51,23 @@ class WorkflowStubHandle(Generic[R]):
     """Base of the generated ``<Workflow>Handle`` classes: typed signals, queries and updates.
 
     Wraps a `WorkflowHandle` from a stub's ``start`` or from `Client.get_workflow_handle`.
+    A generated class sets ``result_type``; a wrapped handle without one gets it, so `result`
+    returns what ``R`` says.
     """
 
-    def __init__(self, handle: WorkflowHandle[R]) -> None:
-        self.handle = handle
+    #: the workflow's result type at run time (set by each generated class)
+    result_type: Any = Any
+
+    def __init__(self, handle: WorkflowHandle[Any]) -> None:
+        if handle.result_type is Any and self.result_type is not Any:
+            handle = type(handle)(
+                handle._client,
+                handle.workflow_id,
+                run_id=handle.run_id,
+                workflow_type=handle.workflow_type,
+                result_type=self.result_type,
+            )
+        self.handle: WorkflowHandle[R] = handle
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(workflow_id={self.handle.workflow_id!r})"
@@ -67,11 +82,13 @@ class WorkflowStubHandle(Generic[R]):
         return await self.handle.result(timeout=timeout)
 
     async def _signal(self, name: str, args: Sequence[Any]) -> None:
-        await self.handle.signal(name, list(args))
+        await self.handle.signal(name, trim_defaults(args, where=f"signal {name!r}"))
 
     async def _query(self, name: str, args: Sequence[Any], result_type: Any) -> Any:
-        return await self.handle.query(name, list(args), result_type=result_type)
+        values = trim_defaults(args, where=f"query {name!r}")
+        return await self.handle.query(name, values, result_type=result_type)
 
     async def _update(self, name: str, args: Sequence[Any], result_type: Any) -> Any:
-        answer = await self.handle.update(name, list(args), result_type=result_type)
+        values = trim_defaults(args, where=f"update {name!r}")
+        answer = await self.handle.update(name, values, result_type=result_type)
         return answer.result

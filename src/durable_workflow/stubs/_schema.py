@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
 import pydantic
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
+from durable_workflow.errors import PayloadError
+from durable_workflow.payloads import to_json_compatible
 from durable_workflow.stubs._inspect import ActivitySpec, ModuleSpec, Param, StubError, WorkflowSpec
 
 __all__ = ["DIALECT", "contract"]
@@ -14,9 +18,44 @@ __all__ = ["DIALECT", "contract"]
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _ABOUT = (
     "Wire contracts of the workflows and activities in this module. Every 'input' is the JSON array "
-    "of positional arguments; every 'result' is the JSON value returned. Inputs describe what the "
-    "Python code accepts (validation), results what it produces (serialization)."
+    "of positional arguments; every 'result' is the JSON value returned. Both describe what the "
+    "Python converter accepts: models by their field aliases, Decimal as a number or a decimal "
+    "string, datetimes as ISO 8601 text (with or without offset) or Unix seconds. What the Python "
+    "code sends always validates against them."
 )
+# What pydantic's lax mode accepts for these types, beyond the strict JSON Schema formats: the
+# contract must not reject a value the converter takes (nor take one the converter rejects).
+# Decimal: Python's decimal syntax after pydantic drops underscores and surrounding whitespace.
+_DIGITS = r"_*\d[\d_]*"
+_DECIMAL_TEXT = rf"^\s*[+-]?({_DIGITS}(\.[\d_]*)?|_*\.[\d_]*\d[\d_]*)([eE][+-]?{_DIGITS})?\s*$"
+_DATETIME_TEXT = (
+    r"^(\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?([Zz]|[+-]\d{2}(:?\d{2})?)?)?"
+    r"|[+-]?\d+(\.\d+)?)$"
+)
+_UUID_TEXT = (
+    r"^(urn:uuid:)?\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$"
+)
+
+
+class _WireSchema(GenerateJsonSchema):
+    """pydantic's JSON Schema, widened where its validator is laxer than the standard formats."""
+
+    def decimal_schema(self, schema: Any) -> JsonSchemaValue:
+        number = super().decimal_schema(schema)
+        numbers = [b for b in number.get("anyOf", [number]) if b.get("type") == "number"]
+        return {"anyOf": [*numbers, {"type": "string", "pattern": _DECIMAL_TEXT}]}
+
+    def datetime_schema(self, schema: Any) -> JsonSchemaValue:
+        return {
+            "anyOf": [
+                {"type": "string", "format": "date-time"},
+                {"type": "string", "pattern": _DATETIME_TEXT},
+                {"type": "number"},
+            ]
+        }
+
+    def uuid_schema(self, schema: Any) -> JsonSchemaValue:
+        return {"anyOf": [{"type": "string", "format": "uuid"}, {"type": "string", "pattern": _UUID_TEXT}]}
 
 
 def contract(spec: ModuleSpec) -> dict[str, Any]:
@@ -57,11 +96,16 @@ def arguments_schema(params: Sequence[Param], where: str) -> dict[str, Any]:
     """The schema of the positional argument array: one ``prefixItems`` entry per parameter."""
     if not params:
         return {"$schema": DIALECT, "type": "array", "maxItems": 0}
+    for param in params:  # fails naming the parameter, before the combined schema is built
+        _json_schema(param.annotation, "validation", f"{where} parameter {param.name!r}")
     types = tuple(p.annotation for p in params)
     schema = _json_schema(tuple[types], "validation", where)  # type: ignore[valid-type]
     items: list[dict[str, Any]] = schema["prefixItems"]
     for item, param in zip(items, params, strict=True):
         item["title"] = param.name
+        if not param.required and not param.variadic:
+            with contextlib.suppress(PayloadError):  # a default without a JSON form stays unwritten
+                item["default"] = to_json_compatible(param.default)
     schema["minItems"] = sum(p.required for p in params)
     if params[-1].variadic:  # *args: every further item has the variadic type
         schema["items"] = items.pop()
@@ -72,12 +116,12 @@ def arguments_schema(params: Sequence[Param], where: str) -> dict[str, Any]:
 
 
 def result_schema(tp: Any, where: str) -> dict[str, Any]:
-    """The schema of a returned value."""
-    return {"$schema": DIALECT, **_json_schema(tp, "serialization", where)}
+    """The schema of a returned value: the converter writes what it reads back (round-trip form)."""
+    return {"$schema": DIALECT, **_json_schema(tp, "validation", where)}
 
 
 def _json_schema(tp: Any, mode: Any, where: str) -> dict[str, Any]:
     try:
-        return pydantic.TypeAdapter(tp).json_schema(mode=mode)
+        return pydantic.TypeAdapter(tp).json_schema(mode=mode, schema_generator=_WireSchema)
     except (pydantic.PydanticUserError, pydantic.PydanticUndefinedAnnotation, TypeError) as exc:
         raise StubError(f"{where}: no JSON Schema for {tp!r}: {exc}") from exc

@@ -12,7 +12,7 @@ __all__ = ["stub_source"]
 
 _MAX_LINE = 100
 # Attributes of `WorkflowStubHandle` a handler method must not shadow.
-_HANDLE_ATTRIBUTES = {"handle", "workflow_id", "result"}
+_HANDLE_ATTRIBUTES = {"handle", "workflow_id", "result", "result_type"}
 _VERBS = {
     "signal": "Send signal ``{}``.",
     "query": "Ask a worker to answer query ``{}``.",
@@ -55,37 +55,43 @@ def stub_source(spec: ModuleSpec) -> str:
 def _stub_class(renderer: TypeRenderer, wf: WorkflowSpec, name: str) -> str:
     context = renderer.helper("WorkflowContext")
     result = f"{renderer.helper('Generator')}[{renderer.helper('Any')}, {renderer.helper('Any')}, "
-    result += f"{renderer.render(wf.result)}]"
-    params = ["self", f"ctx: {context}", "/", *_params(renderer, wf.params)]
+    result += f"{renderer.render(wf.result, where=f'workflow {wf.name!r} result')}]"
+    params = ["self", f"ctx: {context}", "/", *_params(renderer, wf.params, f"workflow {wf.name!r}")]
     doc = f"Client stub of workflow ``{wf.name}``: pass it to ``Client.workflow``."
     lines = [
         f"@{renderer.helper('workflow_stub')}({quote(wf.name)})",
         f"class {name}:",
         docstring(f"{wf.doc}\n\n{doc}" if wf.doc else doc, "    "),
         "",
-        *_def("    def run", params, result),
+        *_def("    def run", params, result, renderer.notes),
         f"        raise NotImplementedError({quote(f'workflow {wf.name!r} runs on a worker')})",
     ]
     return "\n".join(lines)
 
 
 def _handle_class(renderer: TypeRenderer, wf: WorkflowSpec, name: str) -> str:
-    result = renderer.render(wf.result)
+    result = renderer.render(wf.result, where=f"workflow {wf.name!r} result")
     lines = [
         f"class {name}({renderer.helper('WorkflowStubHandle')}[{result}]):",
         f'    """Typed signals, queries and updates of workflow ``{wf.name}`` (wraps a WorkflowHandle)."""',
+        "",
+        f"    result_type = {result}",
     ]
     for handler in wf.handlers:
-        lines += ["", *_handler_method(renderer, handler)]
+        lines += [
+            "",
+            *_handler_method(renderer, handler, f"workflow {wf.name!r} {handler.kind} {handler.name!r}"),
+        ]
     return "\n".join(lines)
 
 
-def _handler_method(renderer: TypeRenderer, handler: HandlerSpec) -> list[str]:
+def _handler_method(renderer: TypeRenderer, handler: HandlerSpec, where: str) -> list[str]:
     method = handler.method_name
     if method in _HANDLE_ATTRIBUTES or keyword.iskeyword(method) or method.startswith("_"):
         method = f"{handler.kind}_{method.strip('_')}"
-    returns = "None" if handler.kind == "signal" else renderer.render(handler.result)
-    lines = _def(f"    async def {method}", ["self", *_params(renderer, handler.params)], returns)
+    returns = "None" if handler.kind == "signal" else renderer.render(handler.result, where=f"{where} result")
+    params = ["self", *_params(renderer, handler.params, where)]
+    lines = _def(f"    async def {method}", params, returns, renderer.notes)
     lines.append(f'        """{_VERBS[handler.kind].format(handler.name)}"""')
     args = _argument_list(handler.params)
     if handler.kind == "signal":
@@ -94,19 +100,25 @@ def _handler_method(renderer: TypeRenderer, handler: HandlerSpec) -> list[str]:
     call = f"self._{handler.kind}({quote(handler.name)}, {args}, {result_type})"
     if returns == "None":
         return [*lines, f"        await {call}"]
-    return [*lines, f"        value: {returns} = await {call}", "        return value"]
+    # A local name no parameter uses (a handler may well have a parameter called `value`).
+    taken = {p.name for p in handler.params}
+    local = next(
+        n for n in ("value", "answer", *(f"value_{i}" for i in range(len(taken) + 1))) if n not in taken
+    )
+    return [*lines, f"        {local}: {returns} = await {call}", f"        return {local}"]
 
 
-def _params(renderer: TypeRenderer, params: Sequence[Param]) -> list[str]:
+def _params(renderer: TypeRenderer, params: Sequence[Param], where: str) -> list[str]:
     out = []
     for param in params:
-        annotation = renderer.render(param.annotation)
+        label = f"{where} parameter {param.name!r}"
+        annotation = renderer.render(param.annotation, where=label)
         if param.variadic:
             out.append(f"*{param.name}: {annotation}")
         elif param.required:
             out.append(f"{param.name}: {annotation}")
         else:
-            out.append(f"{param.name}: {annotation} = {renderer.value(param.default)}")
+            out.append(f"{param.name}: {annotation} = {renderer.default(param.default, where=label)}")
     return out
 
 
@@ -114,8 +126,17 @@ def _argument_list(params: Sequence[Param]) -> str:
     return "[" + ", ".join(f"*{p.name}" if p.variadic else p.name for p in params) + "]"
 
 
-def _def(prefix: str, params: list[str], returns: str) -> list[str]:
-    """A ``def`` line, wrapped one parameter per line when it would be too long."""
+def _def(prefix: str, params: list[str], returns: str, notes: list[str] | None = None) -> list[str]:
+    """A ``def`` line, wrapped one parameter per line when it would be too long; ``notes``
+    (taken and cleared) become comments above it."""
+    indent0 = prefix[: len(prefix) - len(prefix.lstrip())]
+    comments = [f"{indent0}# {note}" for note in notes or []]
+    if notes:
+        notes.clear()
+    return comments + _def_lines(prefix, params, returns)
+
+
+def _def_lines(prefix: str, params: list[str], returns: str) -> list[str]:
     one_line = f"{prefix}({', '.join(params)}) -> {returns}:"
     if len(one_line) <= _MAX_LINE:
         return [one_line]

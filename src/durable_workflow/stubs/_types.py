@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import enum
 import inspect
 import json
+import re
 import sys
 import types
 import typing
@@ -22,6 +24,7 @@ __all__ = ["TypeRenderer", "literal", "quote"]
 
 # Names a stub module always imports under these exact names, so payload types never take them.
 HELPERS: dict[str, str] = {
+    "Annotated": "typing",
     "Any": "typing",
     "Literal": "typing",
     "Generator": "collections.abc",
@@ -33,13 +36,14 @@ HELPERS: dict[str, str] = {
     "field": "dataclasses",
     "Enum": "enum",
     "TypedDict": "typing_extensions",
+    "DEFAULT": "durable_workflow.stubs",
     "WorkflowContext": "durable_workflow.workflow",
     "WorkflowStubHandle": "durable_workflow.stubs",
     "workflow_stub": "durable_workflow.stubs",
 }
 _BUILTIN_GENERICS = {list, dict, set, frozenset, tuple, type}
 # pydantic model settings that change the wire shape or the schema, copied when a model sets them.
-_MODEL_CONFIG = ("extra", "frozen", "populate_by_name")
+_MODEL_CONFIG = ("extra", "frozen", "populate_by_name", "validate_by_name", "validate_by_alias")
 # Factories a regenerated default may use: they come back as the same call in source.
 _FACTORIES: dict[Any, str] = {list: "list", dict: "dict", set: "set", tuple: "tuple", frozenset: "frozenset"}
 # Packages a stub imports helpers from: grouped apart from the application's payload modules.
@@ -76,6 +80,8 @@ class TypeRenderer:
         self._taken: set[str] = set(HELPERS)
         self._regenerated: dict[Any, str] = {}
         self.definitions: list[str] = []
+        #: explanations of `DEFAULT` defaults, written as comments above the next ``def``
+        self.notes: list[str] = []
 
     def reserve(self, name: str) -> str:
         """Claim ``name`` for a class the stub module defines itself."""
@@ -103,8 +109,30 @@ class TypeRenderer:
 
     # -- annotations ---------------------------------------------------------------------------
 
-    def render(self, tp: Any) -> str:
-        """Source text of the annotation ``tp``."""
+    def render(self, tp: Any, *, where: str = "") -> str:
+        """Source text of the annotation ``tp``; errors start with ``where`` (what it annotates)."""
+        if not where:
+            return self._render(tp)
+        try:
+            return self._render(tp)
+        except StubError as exc:
+            raise StubError(f"{where}: {exc}") from exc
+
+    def default(self, value: Any, *, where: str) -> str:
+        """A parameter default as source: a scalar, an enum member, a ``Decimal(...)``, or
+        `DEFAULT` (the worker applies its own default) with a note for the comment above."""
+        if isinstance(value, decimal.Decimal):
+            return f"{self._use('decimal', 'Decimal')}({quote(str(value))})"
+        try:
+            return self.value(value)
+        except StubError:
+            name = where.rpartition(" ")[2].strip("'")
+            self.notes.append(
+                f"{name} = DEFAULT: the worker applies its own default, {value!r} (no source form)"
+            )
+            return self.helper("DEFAULT")
+
+    def _render(self, tp: Any) -> str:
         if tp is Any or tp is typing_extensions.Any:
             return self.helper("Any")
         if tp is None or tp is type(None):
@@ -123,7 +151,13 @@ class TypeRenderer:
 
     def _generic(self, tp: Any, origin: Any, args: tuple[Any, ...]) -> str:
         if origin is typing.Annotated:
-            return self.render(args[0])  # metadata is validation detail; the contract keeps it
+            # Other metadata is validation detail the contract keeps; a discriminator decides
+            # which type a payload is rebuilt into, so it stays.
+            inner = self.render(args[0])
+            tag = _discriminator(args[1:])
+            if tag is None:
+                return inner
+            return f"{self.helper('Annotated')}[{inner}, {self.helper('Field')}(discriminator={quote(tag)})]"
         if origin is typing.Literal:
             return f"{self.helper('Literal')}[{', '.join(self.value(a) for a in args)}]"
         if origin is typing.Union or origin is types.UnionType:
@@ -149,6 +183,11 @@ class TypeRenderer:
     def _class(self, cls: type) -> str:
         if cls.__module__ == "builtins":
             return cls.__name__
+        generic = getattr(cls, "__pydantic_generic_metadata__", None) or {}
+        if generic.get("origin") is not None and generic.get("args"):
+            origin = generic["origin"]
+            if not self._needs_regeneration(origin):  # Page[Item]: import Page, render the arguments
+                return f"{self._class(origin)}[{', '.join(self.render(a) for a in generic['args'])}]"
         if self._needs_regeneration(cls):
             return self._regenerate(cls)
         top, _, rest = cls.__qualname__.partition(".")
@@ -184,7 +223,9 @@ class TypeRenderer:
     def _regenerate(self, cls: type) -> str:
         if cls in self._regenerated:
             return self._regenerated[cls]
-        name = self._regenerated[cls] = self._free_name(cls.__name__)
+        # A parametrized generic model (``Page[Item]``) becomes a concrete class ``Page_Item``.
+        identifier = "".join(c if c.isalnum() or c == "_" else "_" for c in cls.__name__).strip("_")
+        name = self._regenerated[cls] = self._free_name(re.sub("_+", "_", identifier))
         writer = self._writer_for(cls)
         # Rendering the body first puts the types it uses above it in the module.
         self.definitions.append(writer(cls, name))
@@ -223,6 +264,9 @@ class TypeRenderer:
         options: list[str] = []
         if info.alias is not None:
             options.append(f"alias={quote(info.alias)}")
+        tag = _discriminator([info])
+        if tag is not None:
+            options.append(f"discriminator={quote(tag)}")
         for meta in info.metadata:
             options.extend(
                 f"{key}={self.value(getattr(meta, key))}" for key in _CONSTRAINTS if hasattr(meta, key)
@@ -304,6 +348,22 @@ def _factory(factory: Any) -> str:
     if factory in _FACTORIES:
         return _FACTORIES[factory]
     raise StubError(f"default factory {factory!r} cannot be written into a stub; use list, dict or set")
+
+
+def _discriminator(metadata: Any) -> str | None:
+    """The discriminator field name among pydantic ``Field``/``Discriminator`` metadata, if any."""
+    for meta in metadata:
+        tag = getattr(meta, "discriminator", None)
+        if isinstance(meta, pydantic.Discriminator):
+            tag = meta.discriminator
+        if isinstance(tag, pydantic.Discriminator):
+            tag = tag.discriminator
+        if tag is None:
+            continue
+        if not isinstance(tag, str):
+            raise StubError(f"a callable discriminator ({tag!r}) cannot be written into a stub")
+        return tag
+    return None
 
 
 def _with_metadata_stripped(annotation: Any) -> Any:

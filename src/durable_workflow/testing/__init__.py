@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 from durable_workflow.testing._mocks import ActivityMock as ActivityMock, mock_activity as mock_activity
 from durable_workflow.testing._replay import (
     ReplayHistory as ReplayHistory,
+    load_histories as load_histories,
     load_history as load_history,
+    parse_histories as parse_histories,
     parse_history as parse_history,
     replay as replay,
 )
@@ -37,8 +39,10 @@ __all__ = [
     "ReplayHistory",
     "WorkflowEnvironment",
     "dev_server_client",
+    "load_histories",
     "load_history",
     "mock_activity",
+    "parse_histories",
     "parse_history",
     "replay",
 ]

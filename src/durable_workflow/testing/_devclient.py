@@ -17,7 +17,7 @@ async def dev_server_client(
     *,
     in_process: bool = True,
     namespace: str = "default",
-    payload_encoding: Literal["wrapper", "value-v1"] = "wrapper",
+    payload_encoding: Literal["auto", "wrapper", "value-v1"] = "auto",
     **server_options: Any,
 ) -> AsyncIterator[Client]:
     """Start a dev server on a temporary database and yield a `Client` connected to it.

@@ -46,7 +46,7 @@ class WorkflowEnvironment:
         time_skipping: run on a fake, skippable clock.
         start_time: the fake clock's start (default 2026-01-01T00:00:00Z).
         namespace: the client's namespace.
-        payload_encoding: the client's payload encoding (``"wrapper"`` or ``"value-v1"``).
+        payload_encoding: the client's payload encoding (``"auto"``, ``"wrapper"`` or ``"value-v1"``).
         settle_timeout: wall seconds `sleep` waits for workflow tasks to finish between steps.
         server_options: extra `DevServer` keyword arguments (lease durations, ...).
     """
@@ -59,7 +59,7 @@ class WorkflowEnvironment:
         time_skipping: bool = True,
         start_time: datetime | None = None,
         namespace: str = "default",
-        payload_encoding: Literal["wrapper", "value-v1"] = "wrapper",
+        payload_encoding: Literal["auto", "wrapper", "value-v1"] = "auto",
         settle_timeout: float = 5.0,
         server_options: Mapping[str, Any] | None = None,
     ) -> None:

@@ -10,10 +10,13 @@ from typing import Any
 
 from durable_workflow.errors import NonDeterminismError
 from durable_workflow.payloads import DataConverter
+from durable_workflow.payloads._framing import run_converter
+from durable_workflow.testing._golden import check_expected, golden_cases, is_golden_fixture
 from durable_workflow.workflow import WorkflowInfo, get_definition, run_workflow_task
 from durable_workflow.workflow._diagnostics import yield_site
+from durable_workflow.workflow._order import with_order_sequences
 
-__all__ = ["ReplayHistory", "load_history", "parse_history", "replay"]
+__all__ = ["ReplayHistory", "load_histories", "load_history", "parse_histories", "parse_history", "replay"]
 
 #: Terminal events a workflow command produces, and the command that produces each.
 _COMMAND_TERMINALS = {"WorkflowCompleted": "complete_workflow", "WorkflowContinuedAsNew": "continue_as_new"}
@@ -38,6 +41,12 @@ class ReplayHistory:
     arguments: Any = None
     """The export's start input blob (``payloads.arguments.data``), if it has one."""
     extra: dict[str, Any] = field(default_factory=dict)
+    name: str | None = None
+    """The case name, for a golden-history fixture."""
+    start_input: list[Any] | None = None
+    """Decoded start input a golden-history case gives (``start_input``)."""
+    expected: Mapping[str, Any] | None = None
+    """The next command a golden-history case expects (``expected``); `replay` checks it."""
 
 
 def _event_type(event: Mapping[str, Any]) -> str:
@@ -67,8 +76,40 @@ def _sequence(event: Mapping[str, Any]) -> int:
     return value if isinstance(value, int) else 0
 
 
-def parse_history(data: Any) -> ReplayHistory:
-    """Normalise a history: an export bundle, a ``GET .../history`` body, or a list of events."""
+def parse_histories(data: Any) -> list[ReplayHistory]:
+    """Every history in ``data``: one per case of a golden-history fixture, else `parse_history`'s one."""
+    if not is_golden_fixture(data):
+        return [parse_history(data)]
+    out = []
+    for index, case in enumerate(golden_cases(data)):
+        history = ReplayHistory(_events(case["history"]))
+        history.name = str(case.get("name") or f"case-{index}")
+        history.workflow_type = case.get("workflow_type") or None
+        start = case.get("start_input")
+        history.start_input = list(start) if isinstance(start, list) else []
+        expected = case.get("expected")
+        history.expected = expected if isinstance(expected, Mapping) else None
+        out.append(history)
+    return out
+
+
+def _one_case(data: Any, workflow_type: str | None) -> ReplayHistory:
+    cases = parse_histories(data)
+    if len(cases) == 1:
+        return cases[0]
+    matching = [c for c in cases if workflow_type is not None and c.workflow_type == workflow_type]
+    if len(matching) == 1:
+        return matching[0]
+    names = ", ".join(f"{c.name} ({c.workflow_type})" for c in cases)
+    raise ValueError(f"the fixture holds several cases, pick one by workflow type: {names}")
+
+
+def parse_history(data: Any, *, workflow_type: str | None = None) -> ReplayHistory:
+    """Normalise a history: an export bundle, a ``GET .../history`` body, a list of events, or a
+    ``durable-workflow.golden-history.v1`` fixture (the case of ``workflow_type`` if it holds several).
+    """
+    if is_golden_fixture(data):
+        return _one_case(data, workflow_type)
     if isinstance(data, Mapping) and "history_events" in data:
         history = ReplayHistory(_events(data["history_events"]))
         workflow = _mapping(data.get("workflow"))
@@ -115,6 +156,12 @@ def load_history(path: str | os.PathLike[str]) -> ReplayHistory:
         return parse_history(json.load(handle))
 
 
+def load_histories(path: str | os.PathLike[str]) -> list[ReplayHistory]:
+    """Read a history JSON file: every case of a golden-history fixture, else its one history."""
+    with open(path, encoding="utf-8") as handle:
+        return parse_histories(json.load(handle))
+
+
 def start_arguments(history: ReplayHistory, converter: DataConverter) -> list[Any]:
     """The run's decoded start input: the export's payloads, else the WorkflowStarted event."""
     if history.arguments is not None:
@@ -146,28 +193,46 @@ def replay(
 ) -> list[dict[str, Any]]:
     """Replay a recorded history through ``workflow`` and return the commands it would send next.
 
-    ``history`` is an export bundle (``Client.export_history`` or a file loaded with
-    `json.load`), a ``GET .../history`` body, a list of events, or a `ReplayHistory`. Payloads may
-    use either encoding. The start input comes from ``start_input``, else from the history.
+    ``history`` is an export bundle (``Client.export_history``, or a server's history export
+    loaded with `json.load`), a ``GET .../history`` body, a list of events, a
+    ``durable-workflow.golden-history.v1`` fixture, or a `ReplayHistory`. Payloads may use either
+    encoding. The start input comes from ``start_input``, else from the history. Events are
+    correlated with the code's steps by ``payload.sequence``; events without one (abbreviated or
+    older histories) by order. A golden-history case's ``expected`` next command is checked.
 
     Raises:
         NonDeterminismError: the code yields something other than what history recorded (the
             error names the ``file:line`` of the yield and the expected and actual steps), or the
             code no longer ends the way the recorded run ended.
     """
-    parsed = history if isinstance(history, ReplayHistory) else parse_history(history)
-    converter = converter or DataConverter()
-    args = list(start_input) if start_input is not None else start_arguments(parsed, converter)
     definition = get_definition(workflow)
+    parsed = (
+        history
+        if isinstance(history, ReplayHistory)
+        else parse_history(history, workflow_type=definition.name)
+    )
+    converter = converter or run_converter(DataConverter(), parsed.arguments, parsed.events)
+    args = _start_input(parsed, start_input, converter)
     info = WorkflowInfo(parsed.workflow_id, parsed.run_id, definition.name, parsed.task_queue, None)
+    events = with_order_sequences(parsed.events)
     instance, commands = run_workflow_task(
-        definition, info, args, parsed.events, converter=converter, payload_codec=parsed.codec
+        definition, info, args, events, converter=converter, payload_codec=parsed.codec
     )
     try:
-        _check_ending(definition.name, parsed.events, commands, instance)
+        _check_ending(definition.name, events, commands, instance)
     finally:
         instance.close()
+    if parsed.expected is not None:
+        check_expected(definition.name, parsed.expected, commands, converter)
     return commands
+
+
+def _start_input(parsed: ReplayHistory, given: Sequence[Any] | None, converter: DataConverter) -> list[Any]:
+    if given is not None:
+        return list(given)
+    if parsed.start_input is not None:
+        return list(parsed.start_input)
+    return start_arguments(parsed, converter)
 
 
 def _check_ending(

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from durable_workflow.errors import NonDeterminismError
-from durable_workflow.testing._replay import load_history, replay
+from durable_workflow.testing._replay import ReplayHistory, load_histories, replay
 from durable_workflow.workflow import get_definition
 
 __all__ = ["add_replay_arguments", "add_replay_commands", "main", "run_replay"]
@@ -59,24 +59,33 @@ def run_replay(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
     except UsageError as exc:
         err.write(f"durable-workflow replay: {exc}\n")
         return 2
-    failed = 0
+    failed = total = 0
     for path in files:
-        problem = _replay_file(path, registry)
-        if problem is None:
-            if not args.quiet:
-                out.write(f"ok    {path}\n")
-        else:
-            failed += 1
-            out.write(f"FAIL  {path}\n{_indent(problem)}\n")
-    out.write(f"replayed {len(files)} histories: {len(files) - failed} ok, {failed} failed\n")
+        for label, problem in _replay_file(path, registry):
+            total += 1
+            if problem is None:
+                if not args.quiet:
+                    out.write(f"ok    {label}\n")
+            else:
+                failed += 1
+                out.write(f"FAIL  {label}\n{_indent(problem)}\n")
+    out.write(f"replayed {total} histories: {total - failed} ok, {failed} failed\n")
     return 1 if failed else 0
 
 
-def _replay_file(path: Path, registry: dict[str, type]) -> str | None:
+def _replay_file(path: Path, registry: dict[str, type]) -> list[tuple[str, str | None]]:
+    """(label, problem or None) for each history in the file (each case of a golden fixture)."""
     try:
-        history = load_history(path)
+        histories = load_histories(path)
     except (OSError, ValueError) as exc:
-        return f"cannot read history: {exc}"
+        return [(str(path), f"cannot read history: {exc}")]
+    return [
+        (f"{path}::{history.name}" if history.name else str(path), _replay_one(history, registry))
+        for history in histories
+    ]
+
+
+def _replay_one(history: ReplayHistory, registry: dict[str, type]) -> str | None:
     if history.workflow_type is None:
         return "the history names no workflow type"
     cls = registry.get(history.workflow_type)

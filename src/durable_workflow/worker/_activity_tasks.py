@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
+import copy
 import logging
 import traceback
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from durable_workflow.activity._context import _reset_context, _set_context
 from durable_workflow.client._routes import api_path
 from durable_workflow.errors import ActivityCancelled, NonRetryableError
 from durable_workflow.payloads import DataConverter, decode_arguments
+from durable_workflow.payloads._framing import run_converter
 from durable_workflow.worker._completion import Completions, Delivery, lease_deadline
 from durable_workflow.worker._workflow_tasks import Post
 
@@ -78,6 +80,12 @@ class ActivityTaskRunner:
 
     async def run(self, task: Mapping[str, Any]) -> str:
         """Handle one activity task; returns the metrics outcome."""
+        converter = run_converter(self.converter, task.get("arguments"))
+        if converter is not self.converter:
+            # Answer in the run's framing: a twin of this runner that writes it.
+            twin = copy.copy(self)
+            twin.converter = converter
+            return await twin.run(task)
         task_id = str(task["task_id"])
         attempt_id = str(task.get("activity_attempt_id") or task.get("attempt_id") or "")
         fence = {"activity_attempt_id": attempt_id, "lease_owner": self.worker_id}
@@ -138,6 +146,7 @@ class ActivityTaskRunner:
             api_path("worker", "activity-tasks", task_id, "complete"),
             {**fence, "result": envelope},
             lease_until=self._leases.get(task_id, 0.0),
+            renew=lambda: self._renew(task_id, fence),
             what=f"activity task {task_id} completion",
         )
         if delivery is Delivery.REFUSED:
@@ -178,6 +187,10 @@ class ActivityTaskRunner:
         finally:
             _reset_context(token)
 
+    async def _renew(self, task_id: str, fence: dict[str, Any]) -> float | None:
+        await self._heartbeat(task_id, fence, None)
+        return self._leases.get(task_id)
+
     async def _heartbeat(
         self, task_id: str, fence: dict[str, Any], details: Mapping[str, Any] | None
     ) -> Mapping[str, Any] | None:
@@ -217,6 +230,7 @@ class ActivityTaskRunner:
             api_path("worker", "activity-tasks", task_id, "fail"),
             {**fence, "failure": failure},
             lease_until=self._leases.get(task_id, 0.0),
+            renew=lambda: self._renew(task_id, fence),
             what=f"activity task {task_id} failure",
         )
         if delivery is Delivery.REFUSED:

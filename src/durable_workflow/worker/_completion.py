@@ -23,7 +23,7 @@ from typing import Any
 from durable_workflow._time import parse_iso8601
 from durable_workflow.errors import InvalidResponse, ServerError, TransportError
 
-__all__ = ["SETTLED_REASONS", "Completions", "Delivery", "lease_deadline"]
+__all__ = ["SETTLED_REASONS", "Completions", "Delivery", "Renew", "lease_deadline"]
 
 logger = logging.getLogger("durable_workflow.worker")
 
@@ -59,6 +59,10 @@ _MAX_BACKOFF = 1.0
 
 PostOnce = Callable[[str, dict[str, Any], float], Awaitable[Any]]
 """Send one attempt: (path, body, timeout seconds) → the answer; raises like the transport."""
+Renew = Callable[[], Awaitable[float | None]]
+"""Heartbeat the task's lease; the new expiry (``time.time()`` seconds) or None."""
+#: Renew the lease when less than this is left of it.
+RENEW_BELOW_SECONDS = 15.0
 
 
 class Delivery(enum.Enum):
@@ -81,6 +85,18 @@ def lease_deadline(task: Mapping[str, Any]) -> float:
     return time.time() + FALLBACK_LEASE_SECONDS
 
 
+async def _renewed(renew: Renew, lease_until: float) -> float:
+    """The lease's expiry after a heartbeat when it nears its end (unchanged if that fails)."""
+    if lease_until - time.time() > RENEW_BELOW_SECONDS:
+        return lease_until
+    try:
+        renewed = await renew()
+    except (ServerError, TransportError) as exc:
+        logger.debug("lease renewal failed: %s", exc)
+        return lease_until
+    return max(lease_until, renewed) if renewed is not None else lease_until
+
+
 def _retryable(exc: Exception) -> bool:
     if isinstance(exc, (TransportError, InvalidResponse)):
         return True
@@ -95,10 +111,18 @@ class Completions:
         self._attempt_timeout = attempt_timeout
 
     async def deliver(
-        self, path: str, body: dict[str, Any], *, lease_until: float, what: str
+        self,
+        path: str,
+        body: dict[str, Any],
+        *,
+        lease_until: float,
+        what: str,
+        renew: Renew | None = None,
     ) -> tuple[Delivery, ServerError | None]:
         """Send ``body`` until it is recorded, settled, refused, or the lease runs out.
 
+        ``renew`` (a task heartbeat, where the protocol has one) is tried when the lease nears its
+        end while the server answers but cannot record the outcome; it returns the new expiry.
         Returns the outcome and, for ``REFUSED``, the server's error.
         """
         attempt = 0
@@ -121,6 +145,8 @@ class Completions:
                 if attempt > 1:
                     logger.info("%s: delivered after %d attempts", what, attempt)
                 return Delivery.RECORDED, None
+            if renew is not None and isinstance(failure, ServerError):
+                lease_until = await _renewed(renew, lease_until)
             if not await self._pause(attempt, lease_until, what, failure):
                 return Delivery.EXPIRED, None
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from durable_workflow.activity import ActivityDefinition, get_definition as get_activity_definition
 from durable_workflow.client._diagnose import diagnose
 from durable_workflow.client._models import TERMINAL_STATUSES
+from durable_workflow.client._result import watch
 from durable_workflow.client._routes import api_path
 from durable_workflow.errors import (
     Forbidden,
@@ -63,6 +64,7 @@ _POLL_PATHS = {
     "activity": "/worker/activity-tasks/poll",
     "query": "/worker/query-tasks/poll",
 }
+_MAX_POLL_BACKOFF = 2.0
 _POLL_PREFIX = {"workflow": "wf-poll", "activity": "activity-poll", "query": "query-poll"}
 
 
@@ -193,6 +195,7 @@ class Worker:
         """
         await self._start()
         serving = asyncio.create_task(self._serve())
+        watcher = asyncio.create_task(watch(self.client, workflow_id))
         try:
             await asyncio.wait_for(self._wait_terminal(workflow_id, poll_interval, serving), timeout)
             self._raise_fatal()
@@ -201,6 +204,7 @@ class Worker:
             cause = await diagnose(self.client, workflow_id)
             raise TimeoutError(f"{message}: {cause}" if cause else message) from None
         finally:
+            watcher.cancel()
             await self.stop()
             await serving
 
@@ -222,6 +226,7 @@ class Worker:
                 logger.warning("worker %s cancelled %d task(s) at shutdown", self.worker_id, len(still))
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.cache.clear()
+        await self._deregister()
         self._stopped.set()
         if self._background is not None and self._background is not asyncio.current_task():
             await asyncio.gather(self._background, return_exceptions=True)
@@ -245,6 +250,7 @@ class Worker:
             try:
                 info = await self.client._transport.request("GET", "/cluster/info", plane="control")
                 self._features = check_cluster_info(info)
+                await self.client.negotiate(info)
                 await self._register()
                 break
             except (ServerError, TransportError) as exc:
@@ -297,6 +303,17 @@ class Worker:
             await asyncio.sleep(poll_interval)
 
     # ------------------------------------------------------------------ registration and heartbeats
+
+    async def _deregister(self) -> None:
+        """Say goodbye to a current-generation server, so it hands our leases on at once."""
+        generation = self.client._generation
+        if generation is None or generation.name != "current":
+            return
+        path = api_path("worker", "registrations", self.worker_id)
+        try:
+            await self.client._transport.request("DELETE", path, plane="worker", retry=False)
+        except Exception as exc:  # e.g. 404 worker_not_found: already gone
+            logger.debug("worker %s deregistration: %r", self.worker_id, exc)
 
     async def _post(self, path: str, body: dict[str, Any], timeout: float | None = None) -> Any:
         return await self.client._transport.request("POST", path, plane="worker", json=body, timeout=timeout)
@@ -417,8 +434,11 @@ class Worker:
             self._fatal = exc
             self._stop_task = asyncio.create_task(self.stop())
             return
-        delay = min(10.0, 0.5 * 2 ** min(failures - 1, 5))
-        logger.warning("%s poll failed (%r); retrying in %.1f s", kind, exc, delay)
+        # Short enough that a restarted server gets its work back within seconds; the log says
+        # so on the first failures and then every ~30 s, not on every retry.
+        delay = min(_MAX_POLL_BACKOFF, 0.25 * 2 ** min(failures - 1, 5))
+        level = logging.WARNING if failures <= 2 or failures % 15 == 0 else logging.DEBUG
+        logger.log(level, "%s poll failed %d time(s) (%s); retrying in %.1f s", kind, failures, exc, delay)
         await asyncio.sleep(delay)
 
     async def _poll(self, kind: str) -> Mapping[str, Any] | None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from durable_workflow.client._routes import api_path
 from durable_workflow.payloads import DataConverter, to_json_compatible
+from durable_workflow.payloads._framing import run_converter
 from durable_workflow.worker._completion import Completions, Delivery, lease_deadline
 from durable_workflow.workflow import (
     UnknownHandler,
@@ -108,6 +109,7 @@ class WorkflowTaskRunner:
             {**fence, "commands": commands},
             lease_until=lease_until,
             what=f"workflow task {task_id} completion",
+            renew=lambda: self._renew(task_id, fence),
         )
         if delivery is not Delivery.RECORDED:
             self.cache.pop(run_id)
@@ -123,6 +125,13 @@ class WorkflowTaskRunner:
             self.cache.pop(run_id)
         logger.info("workflow task %s completed: %s", task_id, [c.get("type") for c in commands])
         return "completed"
+
+    async def _renew(self, task_id: str, fence: dict[str, Any]) -> float | None:
+        """Heartbeat the workflow task's lease; its new expiry."""
+        answer = await self._post(api_path("worker", "workflow-tasks", task_id, "heartbeat"), dict(fence))
+        return (
+            lease_deadline(answer) if isinstance(answer, Mapping) and answer.get("lease_expires_at") else None
+        )
 
     def _warn_unserved_activities(self, task: Mapping[str, Any], commands: list[dict[str, Any]]) -> None:
         """WARN when the workflow schedules an activity on this worker's queue that it lacks."""
@@ -156,8 +165,9 @@ class WorkflowTaskRunner:
             )
         codec = str(task.get("payload_codec") or "avro")
         history = await self._history(task, fence)
+        converter = run_converter(self.converter, task.get("arguments"), history)
         try:
-            args = _decode_list(self.converter, task.get("arguments"), codec)
+            args = _decode_list(converter, task.get("arguments"), codec)
         except Exception as exc:
             raise _TaskFailure(
                 f"cannot decode workflow start input with codec {codec!r}: {exc}", exc
@@ -169,7 +179,7 @@ class WorkflowTaskRunner:
                 info,
                 args,
                 history,
-                converter=self.converter,
+                converter=converter,
                 payload_codec=codec,
                 cache=self.cache,
                 reopen_waits=not task.get("workflow_update_id"),
@@ -232,13 +242,14 @@ class WorkflowTaskRunner:
         """Answer one query task by replaying the history it carries."""
         task_id = str(task["query_task_id"])
         fence = {"lease_owner": self.worker_id, "query_task_attempt": task.get("query_task_attempt") or 1}
+        converter = run_converter(self.converter, task.get("workflow_arguments"), task.get("history_events"))
         lease_until = lease_deadline(task)
         try:
-            result = self._answer(task)
+            result = self._answer(task, converter)
             body = {
                 **fence,
                 "result": to_json_compatible(result),
-                "result_envelope": self.converter.envelope(result),
+                "result_envelope": converter.envelope(result),
             }
         except _TaskFailure as failure:
             return await self._fail_query(task_id, fence, failure, lease_until)
@@ -258,7 +269,7 @@ class WorkflowTaskRunner:
             )
         return {Delivery.RECORDED: "completed", Delivery.SETTLED: "expired"}.get(delivery, "error")
 
-    def _answer(self, task: Mapping[str, Any]) -> Any:
+    def _answer(self, task: Mapping[str, Any], converter: DataConverter) -> Any:
         workflow_type = str(task.get("workflow_type") or "")
         definition = self.workflows.get(workflow_type)
         if definition is None:
@@ -268,14 +279,14 @@ class WorkflowTaskRunner:
             )
         codec = str(task.get("payload_codec") or "avro")
         try:
-            args = _decode_list(self.converter, task.get("workflow_arguments"), codec)
-            query_args = _decode_list(self.converter, task.get("query_arguments"), codec)
+            args = _decode_list(converter, task.get("workflow_arguments"), codec)
+            query_args = _decode_list(converter, task.get("query_arguments"), codec)
         except Exception as exc:
             raise _TaskFailure(
                 f"cannot decode query payloads: {exc}", exc, "query_payload_decode_failed"
             ) from exc
         instance = WorkflowInstance(
-            definition, self._info(task, workflow_type), args, converter=self.converter, payload_codec=codec
+            definition, self._info(task, workflow_type), args, converter=converter, payload_codec=codec
         )
         try:
             instance.apply(list(task.get("history_events") or []))

@@ -21,6 +21,7 @@ __all__ = [
     "ChildWorkflowCommand",
     "Command",
     "ContinueAsNew",
+    "ContinueAsNewRequested",
     "GatherCommand",
     "SideEffectCommand",
     "TimerCommand",
@@ -361,3 +362,14 @@ class ContinueAsNew:
         _put(out, "workflow_type", self.workflow_type)
         out["arguments"] = enc.envelope(list(self.arguments))
         return out
+
+
+class ContinueAsNewRequested(BaseException):
+    """Raised by `WorkflowContext.continue_as_new`; the engine ends the run with ``command``.
+
+    A `BaseException`, like `GeneratorExit`, so workflow code's ``except Exception`` lets it pass.
+    """
+
+    def __init__(self, command: ContinueAsNew) -> None:
+        super().__init__("continue as new")
+        self.command = command

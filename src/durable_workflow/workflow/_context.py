@@ -9,13 +9,15 @@ import uuid
 from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, ParamSpec, Protocol, TypeVar, overload
 
+from durable_workflow.payloads import bind_arguments
 from durable_workflow.workflow._commands import (
     ActivityCommand,
     ChildWorkflowCommand,
     Command,
     ContinueAsNew,
+    ContinueAsNewRequested,
     GatherCommand,
     SideEffectCommand,
     TimerCommand,
@@ -23,7 +25,7 @@ from durable_workflow.workflow._commands import (
     VersionCommand,
     WaitConditionCommand,
 )
-from durable_workflow.workflow._convert import bind_positional, return_annotation
+from durable_workflow.workflow._convert import return_annotation
 
 __all__ = ["ActivityStub", "ChildWorkflowStub", "WorkflowContext", "WorkflowInfo"]
 
@@ -31,11 +33,16 @@ P = ParamSpec("P")
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
 T = TypeVar("T")
-A = TypeVar("A")
-B = TypeVar("B")
-C = TypeVar("C")
-D = TypeVar("D")
-E = TypeVar("E")
+A_ = TypeVar("A_")
+B_ = TypeVar("B_")
+C_ = TypeVar("C_")
+D_ = TypeVar("D_")
+E_ = TypeVar("E_")
+F_ = TypeVar("F_")
+G_ = TypeVar("G_")
+H_ = TypeVar("H_")
+I_ = TypeVar("I_")
+J_ = TypeVar("J_")
 
 REPLAY_LOGGER_NAME = "durable_workflow.workflow.replay"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -95,7 +102,9 @@ class ActivityStub(Generic[P, R]):
         self._options = options
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> ActivityCommand[R]:
-        positional = bind_positional(self._fn, args, kwargs, what=f"activity {self._type!r}")
+        positional = bind_arguments(
+            self._fn, args, kwargs, skip=0, where=f"activity {self._type!r}", trusted=True
+        )
         return ActivityCommand(
             self._type, positional, result_annotation=return_annotation(self._fn), **self._options
         )
@@ -112,7 +121,7 @@ class ChildWorkflowStub(Generic[P, R]):
         self._options = options
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> ChildWorkflowCommand[R]:
-        positional = bind_positional(self._run, args, kwargs, what=f"child workflow {self._type!r}", skip=2)
+        positional = bind_arguments(self._run, args, kwargs, skip=2, where=f"child workflow {self._type!r}")
         return ChildWorkflowCommand(
             self._type, positional, result_annotation=return_annotation(self._run), **self._options
         )
@@ -259,9 +268,19 @@ class WorkflowContext:
         }
         return ChildWorkflowStub(definition.run, definition.name, options)
 
-    def side_effect(self, fn: Callable[[], T]) -> SideEffectCommand[T]:
-        """Run ``fn`` once and record its value; replays return the recorded value."""
-        return SideEffectCommand(fn, return_annotation(fn))
+    @overload
+    def side_effect(self, fn: Callable[[], object], *, result_type: type[T]) -> SideEffectCommand[T]: ...
+    @overload
+    def side_effect(self, fn: Callable[[], T]) -> SideEffectCommand[T]: ...
+    def side_effect(self, fn: Callable[[], Any], *, result_type: Any = None) -> SideEffectCommand[Any]:
+        """Run ``fn`` once and record its value; replays return the recorded value.
+
+        History keeps the value as JSON, so it comes back rebuilt into ``result_type`` or ``fn``'s
+        return annotation. With neither (a lambda), ``fn`` must return plain JSON data: a UUID,
+        model or datetime raises TypeError instead of silently coming back as a str or dict.
+        """
+        annotation = return_annotation(fn) if result_type is None else result_type
+        return SideEffectCommand(fn, annotation)
 
     def get_version(self, change_id: str, min_supported: int, max_supported: int) -> VersionCommand:
         """The version of a code change this run follows (see the docs on versioning)."""
@@ -273,9 +292,15 @@ class WorkflowContext:
 
     def continue_as_new(
         self, *args: Any, workflow_type: str | None = None, task_queue: str | None = None
-    ) -> ContinueAsNew:
-        """End this run and start a new one with ``args`` (return or yield the result)."""
-        return ContinueAsNew(arguments=list(args), workflow_type=workflow_type, task_queue=task_queue)
+    ) -> NoReturn:
+        """End this run and start a new one with ``args``; the code after it never runs.
+
+        It raises a control-flow exception the engine catches (a `BaseException`, so
+        ``except Exception`` does not swallow it); ``return ctx.continue_as_new(...)`` reads well
+        and type-checks in any ``run``.
+        """
+        command = ContinueAsNew(arguments=list(args), workflow_type=workflow_type, task_queue=task_queue)
+        raise ContinueAsNewRequested(command)
 
     def wait_condition(
         self, predicate: Callable[[], bool], timeout: float | None = None, key: str | None = None
@@ -286,21 +311,95 @@ class WorkflowContext:
     @overload
     def gather(self, commands: Sequence[Command[T]], /) -> GatherCommand[list[T]]: ...
     @overload
-    def gather(self, a: Command[A], /) -> GatherCommand[tuple[A]]: ...
+    def gather(self, a: Command[A_], /) -> GatherCommand[tuple[A_]]: ...
     @overload
-    def gather(self, a: Command[A], b: Command[B], /) -> GatherCommand[tuple[A, B]]: ...
-    @overload
-    def gather(self, a: Command[A], b: Command[B], c: Command[C], /) -> GatherCommand[tuple[A, B, C]]: ...
+    def gather(self, a: Command[A_], b: Command[B_], /) -> GatherCommand[tuple[A_, B_]]: ...
     @overload
     def gather(
-        self, a: Command[A], b: Command[B], c: Command[C], d: Command[D], /
-    ) -> GatherCommand[tuple[A, B, C, D]]: ...
+        self, a: Command[A_], b: Command[B_], c: Command[C_], /
+    ) -> GatherCommand[tuple[A_, B_, C_]]: ...
     @overload
     def gather(
-        self, a: Command[A], b: Command[B], c: Command[C], d: Command[D], e: Command[E], /
-    ) -> GatherCommand[tuple[A, B, C, D, E]]: ...
+        self, a: Command[A_], b: Command[B_], c: Command[C_], d: Command[D_], /
+    ) -> GatherCommand[tuple[A_, B_, C_, D_]]: ...
+    @overload
+    def gather(
+        self, a: Command[A_], b: Command[B_], c: Command[C_], d: Command[D_], e: Command[E_], /
+    ) -> GatherCommand[tuple[A_, B_, C_, D_, E_]]: ...
+    @overload
+    def gather(
+        self,
+        a: Command[A_],
+        b: Command[B_],
+        c: Command[C_],
+        d: Command[D_],
+        e: Command[E_],
+        f: Command[F_],
+        /,
+    ) -> GatherCommand[tuple[A_, B_, C_, D_, E_, F_]]: ...
+    @overload
+    def gather(
+        self,
+        a: Command[A_],
+        b: Command[B_],
+        c: Command[C_],
+        d: Command[D_],
+        e: Command[E_],
+        f: Command[F_],
+        g: Command[G_],
+        /,
+    ) -> GatherCommand[tuple[A_, B_, C_, D_, E_, F_, G_]]: ...
+    @overload
+    def gather(
+        self,
+        a: Command[A_],
+        b: Command[B_],
+        c: Command[C_],
+        d: Command[D_],
+        e: Command[E_],
+        f: Command[F_],
+        g: Command[G_],
+        h: Command[H_],
+        /,
+    ) -> GatherCommand[tuple[A_, B_, C_, D_, E_, F_, G_, H_]]: ...
+    @overload
+    def gather(
+        self,
+        a: Command[A_],
+        b: Command[B_],
+        c: Command[C_],
+        d: Command[D_],
+        e: Command[E_],
+        f: Command[F_],
+        g: Command[G_],
+        h: Command[H_],
+        i: Command[I_],
+        /,
+    ) -> GatherCommand[tuple[A_, B_, C_, D_, E_, F_, G_, H_, I_]]: ...
+    @overload
+    def gather(
+        self,
+        a: Command[A_],
+        b: Command[B_],
+        c: Command[C_],
+        d: Command[D_],
+        e: Command[E_],
+        f: Command[F_],
+        g: Command[G_],
+        h: Command[H_],
+        i: Command[I_],
+        j: Command[J_],
+        /,
+    ) -> GatherCommand[tuple[A_, B_, C_, D_, E_, F_, G_, H_, I_, J_]]: ...
+    @overload
+    def gather(self, *commands: Command[T]) -> GatherCommand[tuple[T, ...]]: ...
     def gather(self, *commands: Any) -> GatherCommand[Any]:
-        """Run commands together; ``yield from`` gives their results in the order given."""
+        """Run commands together; ``yield from`` gives their results in the order given.
+
+        ``gather([c1, c2, ...])`` (one list) gives a list; ``gather(c1, c2, ...)`` gives a tuple,
+        typed element by element for up to ten commands, and ``tuple[T, ...]`` beyond that or
+        for ``gather(*commands)``.
+        """
         if len(commands) == 1 and isinstance(commands[0], (list, tuple)):
             return GatherCommand(list(commands[0]), as_tuple=False)
         if not commands:

@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
 
+from durable_workflow.payloads import check_wire_signature
+
 __all__ = [
     "HandlerDefinition",
     "WorkflowDefinition",
@@ -84,6 +86,7 @@ def defn(cls: Any = None, /, *, name: str | None = None) -> Any:
         params = list(inspect.signature(run).parameters.values())
         if len(params) < 2 and not any(p.kind is p.VAR_POSITIONAL for p in params):
             raise TypeError(f"{target.__qualname__}.run must take (self, ctx, *args)")
+        check_wire_signature(run, skip=2, where=f"workflow {type_name!r} ({target.__qualname__}.run)")
         handlers = _collect_handlers(target)
         definition = WorkflowDefinition(
             name=type_name,
@@ -122,6 +125,12 @@ def _collect_handlers(target: type) -> dict[str, dict[str, HandlerDefinition]]:
     return handlers
 
 
+def handler_definition(fn: Any) -> HandlerDefinition | None:
+    """The handler `@workflow.signal`/`query`/`update` declared on ``fn`` (a method), if any."""
+    handler = getattr(getattr(fn, "__func__", fn), _HANDLER_ATTR, None)
+    return handler if isinstance(handler, HandlerDefinition) else None
+
+
 def get_definition(cls: type) -> WorkflowDefinition:
     """The definition stored by `@workflow.defn`; TypeError if the class was not decorated."""
     definition = cls.__dict__.get(_DEFN_ATTR) if isinstance(cls, type) else None
@@ -146,6 +155,7 @@ def _handler_decorator(kind: str, fn: Any, name: str | None, validator: Any = No
         if validator is not None and not callable(validator):
             raise TypeError(f"validator of update {name!r} must be callable, got {validator!r}")
         handler_name = _check_name(name if name is not None else target.__name__, kind)
+        check_wire_signature(target, skip=1, where=f"{kind} {handler_name!r} ({target.__qualname__})")
         setattr(
             target, _HANDLER_ATTR, HandlerDefinition(kind, handler_name, target.__name__, target, validator)
         )

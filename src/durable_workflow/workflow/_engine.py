@@ -22,12 +22,13 @@ from datetime import datetime
 from typing import Any
 
 from durable_workflow.errors import NonDeterminismError, PayloadError, ReplayError
-from durable_workflow.payloads import DataConverter
+from durable_workflow.payloads import DataConverter, is_untyped
 from durable_workflow.workflow._commands import (
     ActivityCommand,
     ChildWorkflowCommand,
     Command,
     ContinueAsNew,
+    ContinueAsNewRequested,
     GatherCommand,
     SideEffectCommand,
     TimerCommand,
@@ -168,10 +169,14 @@ class WorkflowInstance:
             self.ctx._now = start
         self.ctx._replaying = len(self.table) > 0
         try:
-            self._obj = self.definition.cls()
             args = decode_args(
                 self.definition.run, self._arguments, skip=2, where=f"workflow {self.definition.name!r}"
             )
+        except PayloadError as exc:  # the same input fails the same way on every retry
+            self._fail(exc, non_retryable=True)
+            return
+        try:
+            self._obj = self.definition.cls()
             gen = self._obj.run(self.ctx, *args)
         except Exception as exc:
             self._fail(exc)
@@ -196,9 +201,11 @@ class WorkflowInstance:
         self.new_commands.append(command)
         self.close()
 
-    def _fail(self, exc: BaseException) -> None:
+    def _fail(self, exc: BaseException, *, non_retryable: bool = False) -> None:
         self._waiting = None
         self.terminal = fail_workflow_command(exc)
+        if non_retryable:
+            self.terminal["non_retryable"] = True
         self.new_commands = [self.terminal]
         self.close()
 
@@ -237,6 +244,9 @@ class WorkflowInstance:
                 produced = self._gen.throw(error) if error is not None else self._gen.send(value)
             except StopIteration as stop:
                 self._finish(stop.value)
+                return
+            except ContinueAsNewRequested as request:
+                self._finish(request.command)
                 return
             except (NonDeterminismError, CacheMismatch):
                 raise
@@ -348,7 +358,7 @@ class WorkflowInstance:
         index = len(self.yielded)
         step = self._step(index)
         if isinstance(cmd, SideEffectCommand) and step is None:
-            cmd.value = to_json_compatible(cmd.fn())  # runs live only; exceptions go to the yield
+            cmd.value = _side_effect_value(cmd)  # runs live only; exceptions go to the yield
         self._take_step(cmd)
         if not isinstance(cmd, SideEffectCommand):
             return None
@@ -499,13 +509,26 @@ class WorkflowInstance:
             bound = decode_args(handler.fn, args, skip=1, where=f"{kind} {name!r}")
             _check_bind(handler.fn, bound)
         except (PayloadError, TypeError) as exc:
-            if not self.ctx._replaying:
-                logger.warning("workflow %s ignored %s %r: %s", self.definition.name, kind, name, exc)
+            if not self.ctx._replaying:  # documented in docs/workflows.md: the signal is dropped
+                info = self.ctx.info
+                logger.warning(
+                    "workflow %s (id %s, run %s) dropped %s %r: its payload does not fit the handler: %s",
+                    self.definition.name,
+                    info.workflow_id,
+                    info.run_id,
+                    kind,
+                    name,
+                    exc,
+                    extra={"workflow_id": info.workflow_id, "run_id": info.run_id},
+                )
             return
         try:
             handler.fn(self._obj, *bound)
         except Exception as exc:
             self._fail(exc)
+            return
+        except ContinueAsNewRequested:
+            self._fail(RuntimeError(f"{kind} handler {name!r} called ctx.continue_as_new(); only run can"))
             return
         self._recheck_wait()
 
@@ -559,6 +582,20 @@ class WorkflowInstance:
     @property
     def now(self) -> datetime:
         return self.ctx.now()
+
+
+def _side_effect_value(cmd: SideEffectCommand[Any]) -> Any:
+    """Run a side effect live; its value as JSON. Without a declared type only JSON data is taken,
+    because a replay would hand back the JSON form, not the object the live run saw."""
+    value = cmd.fn()
+    data = to_json_compatible(value)
+    if is_untyped(cmd.result_annotation) and data is not value:
+        kind = type(value).__qualname__
+        raise TypeError(
+            f"side_effect returned a {kind}, but it has no declared type, so a replay would return "
+            f"its JSON form instead; pass result_type={kind} (or annotate the function's return type)"
+        )
+    return data
 
 
 def _check_bind(fn: Any, args: list[Any]) -> None:

@@ -9,13 +9,16 @@ from typing import Any
 
 from durable_workflow.errors import PayloadError
 from durable_workflow.payloads import DataConverter
+from durable_workflow.payloads._framing import run_converter
 from durable_workflow.workflow._cache import WorkflowCache
+from durable_workflow.workflow._commands import ContinueAsNewRequested
 from durable_workflow.workflow._context import WorkflowInfo
 from durable_workflow.workflow._convert import decode_args
 from durable_workflow.workflow._definition import WorkflowDefinition, get_definition
 from durable_workflow.workflow._engine import WorkflowInstance, event_key
 from durable_workflow.workflow._failures import exception_class_name
 from durable_workflow.workflow._history import payload_of
+from durable_workflow.workflow._order import with_order_sequences
 
 __all__ = ["UnknownHandler", "handle_query", "handle_update", "replay_commands", "run_workflow_task"]
 
@@ -98,8 +101,8 @@ def replay_commands(
         definition,
         info,
         arguments,
-        history,
-        converter=converter or DataConverter(),
+        with_order_sequences(history),
+        converter=converter or run_converter(DataConverter(), None, history),
         payload_codec=payload_codec,
         reopen_waits=reopen_waits,
     )
@@ -153,6 +156,9 @@ def handle_update(instance: WorkflowInstance, update_id: str) -> dict[str, Any]:
         envelope = instance.converter.envelope(result)
     except Exception as exc:
         return _fail_update(update_id, f"update handler failed: {exc}", exc)
+    except ContinueAsNewRequested:
+        message = f"update handler {name!r} called ctx.continue_as_new(); only run can"
+        return _fail_update(update_id, message, RuntimeError(message))
     return {"type": "complete_update", "update_id": update_id, "result": envelope}
 
 

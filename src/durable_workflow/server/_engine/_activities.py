@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._model import ActivityExecution, Run, Worker
 from durable_workflow.server._ids import iso, iso_offset, new_id
-from durable_workflow.server._payload import CODEC, encode_value, envelope, is_envelope
+from durable_workflow.server._payload import CODEC, PayloadInvalid, encode_value, envelope, is_envelope
 
 if TYPE_CHECKING:
     from durable_workflow.server._engine._engine import Engine
@@ -190,8 +190,13 @@ class ActivityTasks:
                 raise invalid({"result.codec": [f"Unknown payload codec [{result.get('codec')}]."]})
             blob = result.get("blob")
         else:
-            blob = encode_value(result)
+            blob = None
         run = self._check_reportable(act, attempt_id, task_id)
+        if blob is None and not is_envelope(result):
+            try:
+                blob = encode_value(result, self.engine.run_framing(run))
+            except PayloadInvalid as exc:
+                raise invalid({"result": [f"The result cannot be encoded for this run: {exc}"]}) from None
         self._close_attempt(act, "completed")
         act.status = "completed"
         self.engine.save(act)

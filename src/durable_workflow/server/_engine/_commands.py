@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 
 __all__ = ["HANDLERS", "Commands"]
 
-EMPTY_ARGS = encode_value([])
-
 
 def _invalid(message: str) -> EngineError:
     return EngineError("conflict", "invalid_commands", message)
@@ -183,6 +181,7 @@ class Commands:
         seq = self._seq(run)
         now = self.engine.clock.now()
         policy = cmd.get("retry_policy")
+        arguments = payload_blob(cmd.get("arguments")) or encode_value([], self.engine.run_framing(run))
         act = ActivityExecution(
             execution_id=new_id(),
             namespace=run.namespace,
@@ -190,7 +189,7 @@ class Commands:
             sequence=seq,
             activity_type=cmd["activity_type"],
             task_queue=cmd.get("queue") or run.task_queue,
-            arguments_blob=payload_blob(cmd.get("arguments")) or EMPTY_ARGS,
+            arguments_blob=arguments,
             retry_policy=dict(policy) if isinstance(policy, dict) else None,
             start_to_close_timeout=cmd.get("start_to_close_timeout"),
             schedule_to_start_timeout=cmd.get("schedule_to_start_timeout"),
@@ -287,7 +286,7 @@ class Commands:
             instance,
             cmd["workflow_type"],
             cmd.get("queue") or parent.task_queue,
-            payload_blob(cmd.get("arguments")) or EMPTY_ARGS,
+            payload_blob(cmd.get("arguments")) or encode_value([], self.engine.run_framing(parent)),
             started_extra=self.engine._child_started_extra(parent, seq, child_id),
             execution_timeout_seconds=cmd.get("execution_timeout_seconds"),
             run_timeout_seconds=cmd.get("run_timeout_seconds"),

@@ -116,7 +116,7 @@ class Workflows:
         execution_timeout = f.integer("execution_timeout_seconds")
         run_timeout = f.integer("run_timeout_seconds")
         memo, attrs = check_memo_and_attributes(f)
-        blob = args_blob(f, require_list=False)
+        blob = args_blob(f, require_list=False, framing=self.engine.default_framing())
         f.done()
         assert workflow_type is not None
         existing = self.engine.instances.get(workflow_id)
@@ -337,7 +337,7 @@ class Workflows:
     ) -> dict[str, Any]:
         check_operation_name(name, "signal_name")
         f = Fields(body)
-        blob = args_blob(f)
+        blob = args_blob(f, framing=self.engine.framing_for(namespace, workflow_id))
         request_id = f.string("request_id")
         f.done()
         run = self.open_run(namespace, workflow_id, "signal")

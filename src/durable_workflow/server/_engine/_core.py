@@ -41,6 +41,7 @@ from durable_workflow.server._engine._working_set import (
     run_row,
 )
 from durable_workflow.server._ids import iso, new_id
+from durable_workflow.server._payload import Encoding, framing_of
 from durable_workflow.server._storage import Commit, EventRow, RunRow, Storage, Writer, dumps
 
 __all__ = ["EngineBase", "EngineConfig"]
@@ -76,6 +77,9 @@ class EngineConfig:
     workflow_task_retry_max_seconds: float = 60.0
     update_wait_timeout_seconds: float = 10.0
     default_namespace: str = "default"
+    #: "current" serves both generations and advertises worker protocol 1.20; "seed" pins the
+    #: server to the seed generation (worker protocol 1.0/1.1, the Avro generic wrapper).
+    wire_generation: str = "current"
 
 
 class EngineBase:
@@ -161,6 +165,24 @@ class EngineBase:
         orders = [t.created_order for t in self.wf_tasks.values()]
         self._order = max([self._order, self.storage.max_order(), *orders])
         self._loaded_cold.clear()
+
+    # -- payload framing ---------------------------------------------------------------------
+
+    def default_framing(self) -> Encoding:
+        """The frame of payloads the server makes for a new run: its generation's."""
+        return "wrapper" if self.config.wire_generation == "seed" else "value-v1"
+
+    def run_framing(self, run: Run | None) -> Encoding:
+        """The frame a run's payloads use (read from its start input), for payloads made for it."""
+        found = framing_of(run.input_blob) if run is not None else None
+        return found or self.default_framing()
+
+    def framing_for(self, namespace: str, workflow_id: str) -> Encoding:
+        """`run_framing` of a workflow's current run (the default one if there is no such run)."""
+        instance = self.instances.get(workflow_id)
+        if instance is None or instance.namespace != namespace or not instance.run_ids:
+            return self.default_framing()
+        return self.run_framing(self.runs.get(instance.current_run_id))
 
     def worker_fresh(self, worker: Worker) -> bool:
         return self.clock.now() - worker.last_heartbeat_at <= self.config.worker_stale_after_seconds
@@ -253,6 +275,8 @@ class EngineBase:
         self._evict_loaded()
 
     async def _write(self, commit: Commit) -> None:
+        if self.storage.commit_inline(commit):
+            return
         # The writer thread finishes the transaction even if this request is cancelled meanwhile:
         # wait for its outcome so memory and disk never disagree.
         future = asyncio.ensure_future(self.storage.commit_async(commit))
@@ -329,9 +353,9 @@ class EngineBase:
 
     def queue_items(self, kind: str, namespace: str, task_queue: str) -> list[Any]:
         """The live workflow tasks or activities of one task queue (what a poll may claim)."""
-        table = self._table(kind)
+        get = dict.get.__get__(self._table(kind))  # live records are in memory: no storage fallback
         keys = self.live_by_queue.get((kind, namespace, task_queue), ())
-        return [obj for obj in (dict.get(table, key) for key in list(keys)) if obj is not None]
+        return [obj for key in list(keys) if (obj := get(key)) is not None]
 
     def append_event(
         self,

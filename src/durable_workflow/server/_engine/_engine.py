@@ -37,6 +37,18 @@ class Engine(RunsMixin):
         self.workflows = Workflows(self)
         self.messages = Messages(self, self.workflows)
 
+    def release_worker(self, namespace: str, worker_id: str) -> int:
+        """Deregister a worker and put its leased workflow tasks back; returns how many."""
+        self.directory.deregister_worker(namespace, worker_id)
+        leased = [
+            t
+            for t in self.live_items("workflow_task")
+            if t.namespace == namespace and t.status == "leased" and t.lease_owner == worker_id
+        ]
+        for task in leased:
+            self.workflow_tasks.expire_workflow_task(task)
+        return len(leased)
+
     def process_due(self, now: float) -> None:
         last, self._last_due_now = self._last_due_now, now
         for task in self.live_items("workflow_task"):

@@ -8,7 +8,7 @@ from typing import Any
 
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._validate import MAX_SECONDS, as_int
-from durable_workflow.server._payload import CODEC, PayloadInvalid, decode_blob, encode_value
+from durable_workflow.server._payload import CODEC, Encoding, PayloadInvalid, decode_blob, encode_value
 
 __all__ = ["Fields", "args_blob", "check_operation_name"]
 
@@ -81,20 +81,25 @@ class Fields:
             raise invalid(self.errors)
 
 
-def args_blob(fields: Fields, name: str = "input", *, require_list: bool = True) -> str | None:
-    """Turn a request's `input` (JSON list, named object or envelope) into a wrapper blob."""
+def args_blob(
+    fields: Fields, name: str = "input", *, require_list: bool = True, framing: Encoding = "wrapper"
+) -> str | None:
+    """Turn a request's `input` (JSON list, named object or envelope) into a blob.
+
+    An envelope's blob is kept as sent; a blob the server makes is written in ``framing``.
+    """
     value = fields.body.get(name)
     if value is None:
-        return encode_value([])
+        return encode_value([], framing)
     if isinstance(value, list):
-        return encode_value(value)
+        return _made(fields, name, value, framing)
     if isinstance(value, dict) and set(value) == {"codec", "blob"}:
         if value.get("codec") != CODEC:
             fields.add(f"{name}.codec", f"Unknown payload codec [{value.get('codec')}].")
             return None
         blob = value.get("blob")
         if blob is None:
-            return encode_value([])
+            return encode_value([], framing)
         if not isinstance(blob, str):
             fields.add(f"{name}.blob", "The payload blob must be a string.")
             return None
@@ -112,9 +117,18 @@ def args_blob(fields: Fields, name: str = "input", *, require_list: bool = True)
         fields.add(name, "External payload storage is not configured for this namespace.")
         return None
     if isinstance(value, dict):
-        return encode_value(list(value.values()))
+        return _made(fields, name, list(value.values()), framing)
     fields.add(name, f"The {name} field must be a list of arguments or a {{codec, blob}} envelope.")
     return None
+
+
+def _made(fields: Fields, name: str, value: list[Any], framing: Encoding) -> str | None:
+    """A blob the server makes from plain JSON arguments, or a field error if the frame cannot hold them."""
+    try:
+        return encode_value(value, framing)
+    except PayloadInvalid as exc:
+        fields.add(name, f"The {name} field cannot be encoded for this run: {exc}")
+        return None
 
 
 def check_operation_name(name: str, field: str) -> None:

@@ -60,7 +60,7 @@ class Messages:
         )
         timeout = f.integer("wait_timeout_seconds", minimum=1)
         request_id = f.string("request_id")
-        blob = args_blob(f)
+        blob = args_blob(f, framing=self.engine.framing_for(namespace, workflow_id))
         f.done()
         run = self.workflows.open_run(namespace, workflow_id, "update")
         earlier = self.engine.updates.get(run.update_requests.get(request_id or "", ""))
@@ -175,7 +175,7 @@ class Messages:
     def _enqueue_query(self, namespace: str, workflow_id: str, name: str, body: dict[str, Any]) -> QueryTask:
         check_operation_name(name, "query_name")
         f = Fields(body)
-        blob = args_blob(f)
+        blob = args_blob(f, framing=self.engine.framing_for(namespace, workflow_id))
         f.done()
         run = self.workflows.open_run(namespace, workflow_id, "query")
         workers = [

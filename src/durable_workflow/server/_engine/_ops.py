@@ -27,9 +27,9 @@ class EngineOps:
 
     # -- namespaces, search attributes -----------------------------------------------------------
 
-    async def check_namespace(self, name: str) -> None:
-        async with self.engine.reading():
-            self.engine.directory.get_namespace(name)
+    def check_namespace(self, name: str) -> None:
+        """404 unless the namespace exists (no lock: namespaces always stay in memory)."""
+        self.engine.directory.get_namespace(name)
 
     async def list_namespaces(self) -> list[Namespace]:
         async with self.engine.reading():
@@ -96,6 +96,11 @@ class EngineOps:
     async def deregister_worker(self, namespace: str, worker_id: str) -> None:
         async with self.engine.op():
             self.engine.directory.deregister_worker(namespace, worker_id)
+
+    async def release_worker(self, namespace: str, worker_id: str) -> int:
+        """A worker's goodbye: deregister it and hand its leased workflow tasks on; returns how many."""
+        async with self.engine.op():
+            return self.engine.release_worker(namespace, worker_id)
 
     async def register_worker(self, namespace: str, body: dict[str, Any], worker_id: str) -> Worker:
         async with self.engine.op():

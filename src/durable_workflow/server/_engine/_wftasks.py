@@ -110,11 +110,14 @@ class WorkflowTasks:
             if task.status == "ready" and task.available_at <= now:
                 candidates.append(task)
         types = set(worker.supported_workflow_types)
+        runs = self.engine.runs
+        get = dict.get.__get__(runs)  # open runs are always in memory: skip WorkingSet.get's fallback
         candidates = [
             t
             for t in candidates
-            if not self.engine.runs[t.run_id].is_terminal
-            and (not types or self.engine.runs[t.run_id].workflow_type in types)
+            if (run := get(t.run_id) or runs.get(t.run_id)) is not None
+            and not run.is_terminal
+            and (not types or run.workflow_type in types)
         ]
         if not candidates:
             return None

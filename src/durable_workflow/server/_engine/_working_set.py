@@ -90,7 +90,7 @@ class WorkingSet(dict[str, D]):
     def get_many(self, keys: list[str]) -> list[D]:
         """The records of these keys that exist, in order (one storage query for the misses)."""
         missing = [k for k in keys if dict.get(self, k) is None]
-        if missing and self._storage._db is not None:
+        if missing and self._storage.is_open:
             for key, body in self._storage.get_many(self._cls.KIND, missing).items():
                 obj = from_doc(self._cls, body)
                 dict.__setitem__(self, key, obj)
@@ -108,7 +108,7 @@ class WorkingSet(dict[str, D]):
         return isinstance(key, str) and self.get(key) is not None
 
     def _read(self, key: str) -> D | None:
-        if not isinstance(key, str) or not key or self._storage._db is None:
+        if not isinstance(key, str) or not key or not self._storage.is_open:
             return None
         body = self._storage.get(self._cls.KIND, key)
         if body is None:
@@ -136,7 +136,7 @@ class AliasIndex:
 
     def get(self, alias: str, default: str = "") -> str:
         key = self._live.get(alias)
-        if key is None and alias and self._storage._db is not None:
+        if key is None and alias and self._storage.is_open:
             found = self._storage.resolve_alias(alias)
             key = found[1] if found is not None else None
         return default if key is None else key

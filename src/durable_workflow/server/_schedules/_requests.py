@@ -7,7 +7,7 @@ from typing import Any
 
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._inputs import Fields, args_blob, check_memo_and_attributes
-from durable_workflow.server._payload import CODEC
+from durable_workflow.server._payload import CODEC, Encoding
 from durable_workflow.server._scalars import digits, strict_int
 from durable_workflow.server._schedules._spec import parse_time, validate_spec
 
@@ -31,7 +31,7 @@ _LEGACY_TIMEOUTS = {
 }
 
 
-def check_action(value: Any, *, partial: bool = False) -> dict[str, Any]:
+def check_action(value: Any, *, partial: bool = False, framing: Encoding = "wrapper") -> dict[str, Any]:
     """A normalised action (input stored as a ``{codec, blob}`` envelope); raises 422 when invalid."""
     if not isinstance(value, dict):
         raise invalid({"action": ["The action field must be an object."]})
@@ -44,7 +44,7 @@ def check_action(value: Any, *, partial: bool = False) -> dict[str, Any]:
     workflow_type = f.string("workflow_type", required=not partial)
     queue = f.string("task_queue")
     timeouts = {n: f.integer(n) for n in ("execution_timeout_seconds", "run_timeout_seconds")}
-    blob = args_blob(f) if "input" in body else None
+    blob = args_blob(f, framing=framing) if "input" in body else None
     f.errors = {f"action.{k}": v for k, v in f.errors.items()}
     f.done()
     out.update({k: v for k, v in (("workflow_type", workflow_type), ("task_queue", queue)) if v is not None})
@@ -95,7 +95,7 @@ def _common(body: dict[str, Any], f: Fields) -> dict[str, Any]:
     return out
 
 
-def check_create(body: dict[str, Any]) -> dict[str, Any]:
+def check_create(body: dict[str, Any], framing: Encoding = "wrapper") -> dict[str, Any]:
     """The normalised create request; every field is checked before anything is stored."""
     _check_memo_size(body)
     f = Fields(body)
@@ -111,7 +111,7 @@ def check_create(body: dict[str, Any]) -> dict[str, Any]:
     action: dict[str, Any] | None = None
     if "action" in body:
         try:
-            action = check_action(body["action"])
+            action = check_action(body["action"], framing=framing)
         except EngineError as exc:
             for name, messages in (exc.details.get("errors") or {}).items():
                 f.errors.setdefault(name, []).extend(messages)
@@ -123,7 +123,9 @@ def check_create(body: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def check_update(body: dict[str, Any], stored_action: dict[str, Any]) -> dict[str, Any]:
+def check_update(
+    body: dict[str, Any], stored_action: dict[str, Any], framing: Encoding = "wrapper"
+) -> dict[str, Any]:
     """The normalised update request: only the given fields; the action is merged into the stored one."""
     _check_memo_size(body)
     f = Fields(body)
@@ -133,7 +135,7 @@ def check_update(body: dict[str, Any], stored_action: dict[str, Any]) -> dict[st
             out[name] = None
     if "action" in body:
         try:
-            patch = check_action(body["action"], partial=True)
+            patch = check_action(body["action"], partial=True, framing=framing)
             out["action"] = {**stored_action, **patch}
         except EngineError as exc:
             for name, messages in (exc.details.get("errors") or {}).items():

@@ -125,7 +125,7 @@ class ScheduleService(Firing):
     # -- create, read ------------------------------------------------------------------------
 
     async def create(self, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
-        req = check_create(body)
+        req = check_create(body, self.engine.default_framing())  # plain JSON input: this server's frame
         async with self._unit():
             schedule_id = req.get("schedule_id") or new_id()
             old = self.schedules.get((namespace, schedule_id))
@@ -246,7 +246,7 @@ class ScheduleService(Firing):
     async def update(self, namespace: str, schedule_id: str, body: dict[str, Any]) -> dict[str, Any]:
         async with self._unit():
             s = self._get(namespace, schedule_id)
-            req = check_update(body, s.action)
+            req = check_update(body, s.action, self.engine.default_framing())
             for name, value in req.items():
                 setattr(s, name, value)
             if "max_runs" in req:

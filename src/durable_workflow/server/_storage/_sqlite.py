@@ -1,9 +1,14 @@
-"""The SQLite store: WAL mode, one transaction per unit of work, written by one writer thread.
+"""The SQLite store: WAL mode, one transaction per unit of work, nothing that waits on the event loop.
 
-Two connections: the writer (used only by a dedicated thread, so a slow or locked disk never
-blocks the event loop) and a reader for point lookups and pages (WAL readers never wait for the
-writer). Durability: ``normal`` (``synchronous=NORMAL``) keeps every acknowledged commit across a
-process kill; after a power loss the last few commits may be missing (never a torn database).
+A commit runs on the event loop only when it cannot wait: the write lock is taken without waiting
+(``busy_timeout`` 0) and nothing is fsynced (``normal`` durability in WAL mode appends to the log;
+WAL checkpoints, the only fsyncs, run on the writer thread). Every other commit (the lock is held
+by another process, ``full`` durability) runs on a dedicated writer thread, so a slow or locked
+disk delays only the requests that write, never health checks or long polls. Reads use their own
+connection (WAL readers never wait for the writer).
+
+Durability: ``normal`` (``synchronous=NORMAL``) keeps every acknowledged commit across a process
+kill; after a power loss or OS crash the last few commits may be missing (never a torn database).
 ``full`` (``synchronous=FULL``) also survives power loss, at the cost of an fsync per commit.
 """
 
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +36,10 @@ __all__ = [
     "Writer",
     "dumps",
 ]
+
+log = logging.getLogger("durable_workflow.server")
+CHECKPOINT_EVERY = 200
+"""Inline commits between two WAL checkpoints on the writer thread."""
 
 Durability = Literal["normal", "full"]
 DURABILITY_MODES: tuple[Durability, ...] = ("normal", "full")
@@ -158,8 +168,14 @@ class Storage:
         self.last_error: str | None = None
         self._db: sqlite3.Connection | None = None
         self._writer_db: sqlite3.Connection | None = None
+        self._inline_db: sqlite3.Connection | None = None
+        self._inline_commits = 0
         self._writer: ThreadPoolExecutor | None = None
         self._lock: DatabaseLock | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._db is not None
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -183,15 +199,17 @@ class Storage:
             if writer.execute("PRAGMA user_version").fetchone()[0] < 1:
                 writer.executescript("BEGIN IMMEDIATE;" + _MIGRATE_V1 + "COMMIT;")
             self._writer_db, self._db = writer, self._connect()
+            if self.durability == "normal":
+                self._inline_db = self._connect(timeout=0.0)
+                self._inline_db.execute("PRAGMA wal_autocheckpoint=0")  # the writer thread checkpoints
         except BaseException:
             self._lock.release()
             raise
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="dw-sqlite-writer")
 
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=self.busy_timeout
-        )
+    def _connect(self, timeout: float | None = None) -> sqlite3.Connection:
+        wait = self.busy_timeout if timeout is None else timeout
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=wait)
         db.execute("PRAGMA synchronous=" + ("FULL" if self.durability == "full" else "NORMAL"))
         return db
 
@@ -199,10 +217,10 @@ class Storage:
         if self._writer is not None:
             self._writer.shutdown(wait=True)
             self._writer = None
-        for db in (self._db, self._writer_db):
+        for db in (self._db, self._writer_db, self._inline_db):
             if db is not None:
                 db.close()
-        self._db = self._writer_db = None
+        self._db = self._writer_db = self._inline_db = None
         if self._lock is not None:
             self._lock.release()
             self._lock = None
@@ -271,15 +289,43 @@ class Storage:
 
     # -- writes (writer thread) ------------------------------------------------------------------
 
+    def commit_inline(self, commit: Commit) -> bool:
+        """Write one unit of work on the calling thread if that cannot wait; False when it would.
+
+        True: committed (or `StorageError` raised, nothing written). False: the write lock is held
+        elsewhere, or durability ``full`` needs an fsync; call `commit_async` instead. Callers
+        serialise commits (the engine lock), so this and the writer thread never overlap.
+        """
+        inline = self._inline_db
+        if inline is None:
+            return False
+        try:
+            inline.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:
+            return False  # locked (or failing): the writer thread waits for it and reports the outcome
+        self._finish(inline, commit)
+        self._inline_commits += 1
+        if self._inline_commits % CHECKPOINT_EVERY == 0 and self._writer is not None:
+            self._writer.submit(self._checkpoint)
+        return True
+
     async def commit_async(self, commit: Commit) -> None:
-        """Run `commit` on the writer thread; raises `StorageError` when nothing was written."""
+        """Write one unit of work on the writer thread; raises `StorageError` when nothing was written."""
         if self._writer is None:
             raise RuntimeError("storage is not open")
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._writer, self.commit, commit)
 
+    def _checkpoint(self) -> None:
+        """Copy the WAL back into the database file (the fsync), off the event loop."""
+        if self._writer_db is not None:
+            try:
+                self._writer_db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error as exc:
+                log.warning("dev server WAL checkpoint failed: %s", exc)
+
     def commit(self, commit: Commit) -> None:
-        """Write one unit of work in one transaction (all or nothing)."""
+        """Write one unit of work in one transaction (all or nothing), waiting for the write lock."""
         db = self._writer_db
         if db is None:
             raise RuntimeError("storage is not open")
@@ -287,6 +333,10 @@ class Storage:
             db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise self._failed(exc) from exc
+        self._finish(db, commit)
+
+    def _finish(self, db: sqlite3.Connection, commit: Commit) -> None:
+        """Write and commit inside the transaction `db` has begun (rolled back on any failure)."""
         try:
             _write(db, commit)
             db.execute("COMMIT")
