@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import httpx
 
-from benchmarks import e2e, payload_codecs, replay, server
+from benchmarks import e2e, payload_codecs, replay, server, store
 from benchmarks._common import server_process
 
 
@@ -42,6 +42,11 @@ async def request_latency_ms() -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--quick", action="store_true", help="fewer workflows and requests (smoke run)")
+    parser.add_argument(
+        "--store-sizes",
+        default=None,
+        help="comma-separated stored-workflow counts for the store part (default 1000,10000,50000)",
+    )
     args = parser.parse_args(argv)
     print(f"durable-workflow benchmarks on {_machine()}")
     latency = asyncio.run(request_latency_ms())
@@ -59,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     replay.main()
     asyncio.run(server.main(per_connection=60 if args.quick else 250, workflows=150 if args.quick else 600))
     asyncio.run(e2e.main(workflows))
+    sizes = args.store_sizes or ("1000,3000" if args.quick else ",".join(map(str, store.SIZES)))
+    asyncio.run(store.main(tuple(int(size) for size in sizes.split(","))))
     print(f"\nall benchmarks done in {time.perf_counter() - began:.0f} s")
     return 0
 

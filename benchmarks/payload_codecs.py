@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from decimal import Decimal
 from functools import partial
@@ -36,12 +37,16 @@ ORDER = Order(
     customer="ada",
     lines=[Line(sku=f"sku-{i}", qty=i + 1, price=Decimal("9.99")) for i in range(5)],
 )
+
+
+def _record(i: int) -> dict[str, Any]:
+    return {"id": i, "sku": f"sku-{i:05d}", "qty": i % 7, "price": 9.99, "tags": ["a", "b"], "ok": True}
+
+
 PAYLOADS: dict[str, Any] = {
     "greeting (small dict)": {"greeting": "Hello, world!", "length": 5},
-    "args list [str]": ["world"],
-    "1 KiB nested": {
-        "items": [{"id": i, "name": f"item-{i}", "tags": ["a", "b"], "ok": True} for i in range(18)]
-    },
+    "0.4 KiB order": {"order": "o-1", "customer": "ada (analyst)", "lines": [_record(i) for i in range(5)]},
+    "64 KiB records": {"lines": [_record(i) for i in range(850)]},
     "64 KiB text": {"blob": "x" * 65536},
 }
 CONVERTERS = {"wrapper": DataConverter(encoding="wrapper"), "value-v1": DataConverter(encoding="value-v1")}
@@ -51,19 +56,31 @@ def _number(size: int) -> int:
     return max(20, min(5000, 2_000_000 // max(size, 1)))
 
 
+def _plain_json(value: Any) -> tuple[float, float]:
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    n = _number(len(text))
+    encode = median_time(partial(json.dumps, value, separators=(",", ":"), ensure_ascii=False), number=n)
+    return encode, median_time(partial(json.loads, text), number=n)
+
+
 def main() -> None:
     rows = []
     for name, value in PAYLOADS.items():
+        json_encode, json_decode = _plain_json(value)
+        size = len(json.dumps(value, separators=(",", ":")))
+        rows.append([name, "plain json", size, json_encode * 1e6, json_decode * 1e6, 1.0, 1.0])
         for encoding, converter in CONVERTERS.items():
             blob = converter.encode_blob(value)
             assert converter.decode(blob) == value
             n = _number(len(blob))
             enc = median_time(partial(converter.encode_blob, value), number=n)
             dec = median_time(partial(converter.decode, blob), number=n)
-            rows.append([name, encoding, len(blob), enc * 1e6, dec * 1e6])
+            rows.append(
+                [name, encoding, len(blob), enc * 1e6, dec * 1e6, enc / json_encode, dec / json_decode]
+            )
     print_table(
-        "Codec cost per payload (base64 blob; median)",
-        ["payload", "encoding", "blob bytes", "encode us", "decode us"],
+        "Codec cost per payload (base64 blob, conversion included; median) against plain json.dumps/loads",
+        ["payload", "encoding", "bytes", "encode us", "decode us", "encode / json", "decode / json"],
         rows,
     )
     plain = to_json_compatible(ORDER)

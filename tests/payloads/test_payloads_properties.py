@@ -21,6 +21,8 @@ from durable_workflow.payloads import (
     DEFAULT_CONVERTER,
     VALUE_V1_FINGERPRINT,
     DataConverter,
+    _value_v1,
+    _value_v1_fast,
     decode_value_v1,
     decode_wrapper,
     encode_value_v1,
@@ -255,3 +257,61 @@ def test_nested_generics_round_trip(
 def test_plain_json_is_untouched(value: Any) -> None:
     assert to_json_compatible(value) is value
     assert from_json_compatible(value, Any) is value
+
+
+rich_keys = st.text(max_size=5) | st.sampled_from(Color) | st.sampled_from(Level)
+rich_values = st.recursive(
+    json_scalars | st.sampled_from(Color) | st.sampled_from(Level) | datetimes | st.uuids() | decimals,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.frozensets(int64, max_size=3)
+        | st.dictionaries(rich_keys, inner, max_size=4)
+        | invoices
+        | parcels
+    ),
+    max_leaves=12,
+)
+
+
+def _encoded_or_error(encode: Any, value: Any) -> str:
+    try:
+        return str(encode(value))
+    except PayloadError as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+@FAST
+@given(rich_values, st.sampled_from([DEFAULT_CONVERTER, V1]))
+def test_one_walk_encoding_equals_converting_first(value: Any, converter: DataConverter) -> None:
+    frame = encode_value_v1 if converter is V1 else encode_wrapper
+    expected = _encoded_or_error(lambda v: frame(to_json_compatible(v)), value)
+    assert _encoded_or_error(converter.encode_blob, value) == expected
+
+
+def _outcome(decode: Any, data: bytes) -> str:
+    try:
+        return repr(decode(data))
+    except PayloadDecodeError as exc:
+        return f"error: {exc}"
+
+
+def _strict_only(data: bytes) -> Any:
+    def unusual(data: bytes, pos: int) -> Any:
+        raise _value_v1_fast.Unusual
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_value_v1, "read_datum", unusual)
+        return _value_v1.decode_value_v1_bytes(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value_v1_values, st.data())
+def test_quick_value_v1_reader_agrees_with_the_strict_one(value: Any, data: st.DataObject) -> None:
+    frame = bytearray(_value_v1.encode_value_v1_bytes(value))
+    for _ in range(data.draw(st.integers(0, 3))):  # damage a few bytes after the header (or none)
+        if len(frame) > 10:
+            frame[data.draw(st.integers(10, len(frame) - 1))] = data.draw(st.integers(0, 255))
+    frame += data.draw(st.binary(max_size=2))
+    quick = _outcome(_value_v1.decode_value_v1_bytes, bytes(frame))
+    assert quick == _outcome(_strict_only, bytes(frame))

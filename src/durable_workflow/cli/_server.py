@@ -127,8 +127,10 @@ def start_dev(**options: Any) -> None:
         dev = DevServer(db_path=options.pop("db"), **options)
     except ValueError as exc:
         raise CliError(str(exc), ExitCode.USAGE) from exc
+    from durable_workflow.server._eventloop import run as run_event_loop  # uvloop when installed
+
     try:
-        asyncio.run(_serve(dev))
+        run_event_loop(_serve(dev))
     except OSError as exc:
         raise CliError(f"cannot start the dev server: {exc}", ExitCode.FAILED) from exc
 

@@ -145,12 +145,14 @@ class WorkflowHandle(Generic[R]):
     async def result(self, timeout: float | None = None) -> R:
         """Wait for the workflow to close and return its result, rebuilt into ``R``.
 
-        Follows continue-as-new to the last run of the chain.
+        Starts at the handle's run (the current run when the handle has no ``run_id``) and
+        follows continue-as-new to the last run of the chain.
 
         Raises:
             WorkflowFailed, WorkflowCancelled, WorkflowTerminated, WorkflowTimedOut: the workflow
                 closed without a result.
             WorkflowResultTimeout: ``timeout`` seconds passed first.
         """
-        value: R = await ResultWaiter(self._client, self.workflow_id, self.result_type, timeout).wait()
+        waiter = ResultWaiter(self._client, self.workflow_id, self.result_type, timeout, self.run_id)
+        value: R = await waiter.wait()
         return value

@@ -1,12 +1,16 @@
 """Waiting for a workflow's outcome: follow its history with long polls, then read the end.
 
 The server has no "wait for result" call. Instead of polling ``describe``, the waiter long-polls
-the current run's history (``wait_new_event``) from the last event it has seen, follows
-continue-as-new to the next run, and stops at the terminal event. A busy workflow wakes the poll
-on every event, so after a burst of immediate re-polls, consecutive non-terminal wakes back off
-(up to the old polling interval) to keep the request rate bounded; so do answers that come back
-empty at once (a server that does not hold the poll). Servers that refuse the long poll are
-polled through ``describe``.
+the run's history (``wait_new_event``) from the last event it has seen, follows continue-as-new to
+the next run, and stops at the terminal event. A handle that knows its run (every handle from a
+start) begins with that history poll; others first ask ``describe`` for the current run.
+
+Each wake is re-polled at once, so a short workflow's result arrives as soon as its terminal
+event is written. What keeps the request rate bounded is a token bucket per waiter: `_BURST`
+polls at once, then `_REFILL_PER_SECOND`. A poll the server holds earns its token back while it
+waits, so only a busy workflow (events faster than that rate) or a server that answers at once
+without holding the poll is ever paced. Servers that refuse the long poll are polled through
+``describe``.
 
 While waiting, a watcher asks the server why the workflow is not progressing once the wait
 passes `SLOW_RESULT_WARNING_SECONDS` (and again every `REDIAGNOSE_SECONDS`), and logs a WARNING
@@ -35,12 +39,10 @@ _TERMINAL_EVENTS = frozenset(
 )
 _MAX_BACKOFF_SECONDS = 0.5
 _FIRST_POLL_SECONDS = 0.02
-#: Wakes re-polled after only a short pause (which lets events that arrive together be read with
-#: one request) before backing off: short workflows end within them.
-_FREE_WAKES = 10
-_COALESCE_SECONDS = 0.015
-#: An empty answer faster than this was not a held long poll.
-_HELD_POLL_SECONDS = 1.0
+#: History polls a waiter may send at once (a short workflow ends within them) ...
+_BURST = 10
+#: ... and the rate its allowance refills at: the old describe-polling interval at its slowest.
+_REFILL_PER_SECOND = 2.0
 #: Waits longer than this are diagnosed (and a found cause logged) while they go on.
 SLOW_RESULT_WARNING_SECONDS = 10.0
 REDIAGNOSE_SECONDS = 60.0
@@ -73,9 +75,17 @@ async def watch(client: Client, workflow_id: str) -> None:
 class ResultWaiter:
     """Waits for one workflow to close and turns its terminal event into a value or an error."""
 
-    def __init__(self, client: Client, workflow_id: str, result_type: Any, timeout: float | None) -> None:
+    def __init__(
+        self,
+        client: Client,
+        workflow_id: str,
+        result_type: Any,
+        timeout: float | None,
+        run_id: str | None = None,
+    ) -> None:
         self._client = client
         self._workflow_id = workflow_id
+        self._run_id = run_id
         self._result_type = result_type
         self._timeout = timeout
         self._deadline = None if timeout is None else time.monotonic() + timeout
@@ -96,10 +106,14 @@ class ResultWaiter:
         await watch(self._client, self._workflow_id)
 
     async def _wait(self) -> Any:
-        execution = await self._client.describe_workflow(self._workflow_id)
-        if _closed(execution):
-            return await self._outcome(execution)
         try:
+            if self._run_id:
+                # The terminal event tells the outcome; the codec of a bare output blob is
+                # recognised from its first bytes, so describe is not needed.
+                return await self._follow(self._run_id, None)
+            execution = await self._client.describe_workflow(self._workflow_id)
+            if _closed(execution):
+                return await self._outcome(execution)
             return await self._follow(execution.run_id or "", execution.payload_codec)
         except errors.InvalidArgument:
             # This server does not take history long polls: fall back to polling describe.
@@ -116,22 +130,21 @@ class ResultWaiter:
         return remaining
 
     async def _follow(self, run_id: str, codec: str | None) -> Any:
-        after, backoff, wakes = 0, 0.0, 0
+        after, pacer = 0, _Pacer()
         while True:
             remaining = self._remaining("running")
-            if backoff:
-                await asyncio.sleep(backoff if remaining is None else min(backoff, remaining))
+            pause = pacer.pause()
+            if pause:
+                await asyncio.sleep(pause if remaining is None else min(pause, remaining))
                 remaining = self._remaining("running")
             page = self._client.get_history_page(
                 self._workflow_id, run_id, next_page_token=_token_after(after), wait_new_event=True
             )
-            asked = time.monotonic()
             try:
                 events = (await asyncio.wait_for(page, remaining)).events
             except asyncio.TimeoutError:
                 self._remaining("running")  # raises WorkflowResultTimeout
                 continue
-            held = time.monotonic() - asked >= _HELD_POLL_SECONDS
             for event in events:
                 after = max(after, int(event.get("sequence") or 0))
                 kind, payload = _kind_and_payload(event)
@@ -140,8 +153,6 @@ class ResultWaiter:
                     break
                 if kind in _TERMINAL_EVENTS:
                     return self._from_terminal_event(run_id, codec, kind, payload)
-            wakes = wakes + 1 if events or not held else 0
-            backoff = _backoff(backoff, wakes)
 
     async def _poll_describe(self) -> Any:
         delay = _FIRST_POLL_SECONDS
@@ -174,19 +185,31 @@ class ResultWaiter:
         self, run_id: str, codec: str | None, kind: str, payload: Mapping[str, Any]
     ) -> Any:
         if kind == "WorkflowCompleted":
-            default_codec = payload.get("payload_codec") or codec or "avro"
+            default_codec = payload.get("payload_codec") or codec  # None: recognise it
             return self._rebuild(
                 self._client.converter.decode(payload.get("output"), default_codec=default_codec)
             )
         raise _outcome_error(kind, payload, {"workflow_id": self._workflow_id, "run_id": run_id})
 
 
-def _backoff(previous: float, wakes: int) -> float:
-    if wakes == 0:
-        return 0.0
-    if wakes <= _FREE_WAKES:
-        return _COALESCE_SECONDS
-    return min(max(previous * 2, _FIRST_POLL_SECONDS), _MAX_BACKOFF_SECONDS)
+class _Pacer:
+    """A token bucket: `_BURST` polls at once, refilled at `_REFILL_PER_SECOND`."""
+
+    def __init__(self) -> None:
+        self._tokens = float(_BURST)
+        self._since = time.monotonic()
+
+    def pause(self) -> float:
+        """Seconds to wait before the next poll (0 while the allowance lasts); takes one token."""
+        now = time.monotonic()
+        self._tokens = min(_BURST, self._tokens + max(0.0, now - self._since) * _REFILL_PER_SECOND)
+        self._since = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return 0.0
+        wait = (1 - self._tokens) / _REFILL_PER_SECOND
+        self._tokens, self._since = 0.0, now + wait  # the token that accrues during the wait is spent
+        return wait
 
 
 def _kind_and_payload(event: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import httpx
 
 from durable_workflow import errors
+from durable_workflow.client._aiohttp_transport import default_transport
 from durable_workflow.client._answers import Answer, invalid, parse_object, retry_after_seconds
 from durable_workflow.client._errors import error_for_answer
 from durable_workflow.client._routes import route_template
@@ -96,7 +97,14 @@ class Transport:
         self.worker_protocol_version = WORKER_PROTOCOL_VERSION
         self.max_response_bytes = max_response_bytes
         self._tokens: dict[Plane, str | None] = {"control": control_token, "worker": worker_token}
-        self._http = httpx.AsyncClient(base_url=self.base_url + "/api", timeout=timeout, transport=transport)
+        self._api = self.base_url + "/api"
+        # Requests are built here and handed straight to the pool: httpx's client-level work
+        # (merging URLs and headers, cookies, auth and redirect hooks) cost as much CPU as
+        # the pool itself, and none of it applies. Without a pool of our own (no aiohttp, or
+        # proxies from the environment) requests go through the client, which handles those.
+        self._pool = transport if transport is not None else default_transport()
+        self._http = httpx.AsyncClient(base_url=self._api, timeout=timeout, transport=self._pool)
+        self._plane_headers: dict[Plane, tuple[str | None, httpx.Headers]] = {}
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -237,14 +245,16 @@ class Transport:
         self, method: str, path: str, plane: Plane, body: Any, params: Mapping[str, Any], timeout: float
     ) -> Answer:
         """One request, its answer read as a stream and cut off at the size cap."""
-        async with self._http.stream(
+        request = httpx.Request(
             method.upper(),
-            path,
-            json=body,
+            self._api + path,
             params=params or None,
-            headers=self.headers(plane),
-            timeout=timeout,
-        ) as response:
+            json=body,
+            headers=self._headers_for(plane),
+            extensions={"timeout": httpx.Timeout(timeout).as_dict()},
+        )
+        response = await self._send(request)
+        try:
             cap = self.max_response_bytes
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > cap:
@@ -266,6 +276,28 @@ class Transport:
                     status=response.status_code,
                 ) from None
             return Answer(response.status_code, response.headers, b"".join(chunks), response.request)
+        finally:
+            await response.aclose()
+
+    def _headers_for(self, plane: Plane) -> httpx.Headers:
+        """The plane's headers with httpx's defaults, built again only when its token changes."""
+        token = self._tokens[plane]
+        cached = self._plane_headers.get(plane)
+        if cached is None or cached[0] != token:
+            cached = self._plane_headers[plane] = (
+                token,
+                httpx.Headers({**self._http.headers, **self.headers(plane)}),
+            )
+        return cached[1]
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        if self._pool is None:
+            return await self._http.send(request, stream=True)
+        if self._http.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        response = await self._pool.handle_async_request(request)
+        response.request = request
+        return response
 
     def _too_large(self, response: httpx.Response, what: str) -> errors.InvalidResponse:
         return invalid(

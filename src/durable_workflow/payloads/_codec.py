@@ -173,12 +173,14 @@ class DataConverter:
         return f"durable_workflow.payloads.DataConverter(encoding={self.encoding!r})"
 
     def encode_blob(self, value: Any) -> str:
-        """Convert with `to_json_compatible`, then frame and base64 the value (codec ``avro``)."""
-        converted = to_json_compatible(value)
+        """Convert with `to_json_compatible`, then frame and base64 the value (codec ``avro``).
+
+        Conversion happens during the framing walk, so plain JSON data is walked once.
+        """
         if self.encoding == "value-v1":
-            blob = _b64encode(encode_value_v1_bytes(converted))
+            blob = _b64encode(encode_value_v1_bytes(value, to_json_compatible))
         else:
-            blob = _b64encode(encode_wrapper_bytes(converted))
+            blob = _b64encode(encode_wrapper_bytes(value, to_json_compatible))
         if len(blob) >= PAYLOAD_WARNING_BYTES:
             _warn_large(len(blob), self.encoding)
         return blob

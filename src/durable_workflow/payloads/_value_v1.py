@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from durable_workflow.errors import PayloadConversionError, PayloadDecodeError
 from durable_workflow.payloads._binary import Reader, write_long
+from durable_workflow.payloads._value_v1_fast import Unusual, read_datum
 
 __all__ = [
     "VALUE_V1_FINGERPRINT",
@@ -43,11 +45,15 @@ class _Unencodable(Exception):
         self.path: list[str] = []
 
 
-def encode_value_v1_bytes(value: Any) -> bytes:
-    """Encode a value as a Value v1 frame; unmappable values raise `PayloadConversionError`."""
+def encode_value_v1_bytes(value: Any, convert: Callable[[Any], Any] | None = None) -> bytes:
+    """Encode a value as a Value v1 frame; unmappable values raise `PayloadConversionError`.
+
+    With `convert` (the converter's `to_json_compatible`), values with no Value mapping (models,
+    dataclasses, datetimes, sets, ...) are converted where they are met, in the same walk.
+    """
     out = bytearray(_HEADER)
     try:
-        _write(out, value, 0)
+        _write(out, value, 0, convert)
     except _Unencodable as exc:
         where = "value" + "".join(reversed(exc.path))
         raise PayloadConversionError(f"cannot encode as Value v1: {where}: {exc.problem}") from None
@@ -56,7 +62,7 @@ def encode_value_v1_bytes(value: Any) -> bytes:
     return bytes(out)
 
 
-def _write(out: bytearray, value: Any, depth: int) -> None:
+def _write(out: bytearray, value: Any, depth: int, convert: Callable[[Any], Any] | None) -> None:
     if value is None:
         out.append(0)
     elif value is True or value is False:
@@ -86,17 +92,27 @@ def _write(out: bytearray, value: Any, depth: int) -> None:
     elif isinstance(value, (list, tuple, dict)):
         if depth >= _MAX_DEPTH:
             raise _Unencodable(f"nested deeper than {_MAX_DEPTH} levels")
-        _write_container(out, value, depth + 1)
+        _write_container(out, value, depth + 1, convert)
     else:
-        raise _Unencodable(f"{type(value).__name__} has no Value v1 mapping")
+        converted = value if convert is None else convert(value)
+        if converted is value:
+            raise _Unencodable(f"{type(value).__name__} has no Value v1 mapping")
+        _write(out, converted, depth, None)  # converted values are JSON-compatible (or bytes)
 
 
-def _write_container(out: bytearray, value: list[Any] | tuple[Any, ...] | dict[Any, Any], depth: int) -> None:
+def _write_container(
+    out: bytearray,
+    value: list[Any] | tuple[Any, ...] | dict[Any, Any],
+    depth: int,
+    convert: Callable[[Any], Any] | None,
+) -> None:
     if isinstance(value, dict):
         out.append(14)
         if value:
             write_long(out, len(value))
             for key, item in value.items():
+                if convert is not None and not isinstance(key, str):
+                    key = convert(key)  # e.g. an enum key becomes its value
                 if not isinstance(key, str):
                     raise _Unencodable(f"map key {key!r} is a {type(key).__name__}, not a str")
                 try:
@@ -106,7 +122,7 @@ def _write_container(out: bytearray, value: list[Any] | tuple[Any, ...] | dict[A
                 write_long(out, len(raw))
                 out += raw
                 try:
-                    _write(out, item, depth)
+                    _write(out, item, depth, convert)
                 except _Unencodable as exc:
                     exc.path.append(f"[{key!r}]")
                     raise
@@ -116,7 +132,7 @@ def _write_container(out: bytearray, value: list[Any] | tuple[Any, ...] | dict[A
             write_long(out, len(value))
             for index, item in enumerate(value):
                 try:
-                    _write(out, item, depth)
+                    _write(out, item, depth, convert)
                 except _Unencodable as exc:
                     exc.path.append(f"[{index}]")
                     raise
@@ -140,6 +156,12 @@ def decode_value_v1_bytes(data: bytes) -> Any:
         )
     if len(data) == len(_HEADER):
         raise reader.fail("truncated: no datum after the fingerprint")
+    try:
+        value, end = read_datum(data, len(_HEADER))
+        if end == len(data):
+            return value
+    except Unusual:
+        pass  # the strict reader below decides, and names the problem if there is one
     reader.pos = len(_HEADER)
     try:
         value = _read(reader, 0)

@@ -7,6 +7,7 @@ library, and the tests prove both produce identical bytes (the library costs ~4x
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from durable_workflow.errors import PayloadConversionError, PayloadDecodeError
@@ -22,10 +23,41 @@ WRAPPER_SCHEMA = (
 _VERSION = 1
 
 
-def json_text(value: Any) -> str:
-    """Return the compact JSON text the wrapper carries (the 0.4.106 rule, minus NaN/Infinity)."""
+Convert = Callable[[Any], Any]
+_COMPACT = (",", ":")
+
+
+def _default_for(convert: Convert) -> Convert:
+    """A ``json.dumps`` default hook: what JSON cannot hold goes through `convert` (one walk)."""
+
+    def default(obj: Any) -> Any:
+        converted = convert(obj)
+        if converted is obj:
+            raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+        return converted
+
+    return default
+
+
+def json_text(value: Any, convert: Convert | None = None) -> str:
+    """Return the compact JSON text the wrapper carries (the 0.4.106 rule, minus NaN/Infinity).
+
+    With `convert` (the converter's `to_json_compatible`), plain JSON data is written by the C
+    encoder in one walk and only the values JSON cannot hold are converted, as they are met.
+    """
     try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        if convert is None:
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        try:
+            hook = _default_for(convert)
+            return json.dumps(value, separators=_COMPACT, ensure_ascii=False, allow_nan=False, default=hook)
+        except TypeError as exc:
+            if "keys must be" not in str(exc):
+                raise
+            # A dict key JSON cannot hold (an enum, a UUID): convert the whole value first.
+            return json_text(convert(value))
+    except PayloadConversionError:
+        raise
     except ValueError as exc:
         if "Circular reference" in str(exc):
             raise PayloadConversionError("value contains a circular reference") from None
@@ -41,10 +73,10 @@ def json_text(value: Any) -> str:
         raise PayloadConversionError("value is nested too deeply to encode") from None
 
 
-def encode_wrapper_bytes(value: Any) -> bytes:
-    """Frame an already JSON-compatible value as wrapper bytes."""
+def encode_wrapper_bytes(value: Any, convert: Convert | None = None) -> bytes:
+    """Frame a JSON-compatible value as wrapper bytes (any value, given the converter `convert`)."""
     try:
-        text = json_text(value).encode("utf-8")
+        text = json_text(value, convert).encode("utf-8")
     except UnicodeEncodeError as exc:
         raise PayloadConversionError(f"value has a str that is not valid Unicode: {exc.reason}") from None
     out = bytearray(b"\x00")

@@ -12,6 +12,11 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
+try:  # the `server` extra installs orjson: about 5x faster than json.dumps on engine records
+    import orjson
+except ImportError:  # pragma: no cover - exercised only without the extra
+    orjson = None  # type: ignore[assignment]
+
 __all__ = ["MAX_RENDER_DEPTH", "SafeJSONResponse", "render_json"]
 
 MAX_RENDER_DEPTH = 200
@@ -19,6 +24,11 @@ MAX_RENDER_DEPTH = 200
 
 def render_json(content: Any) -> bytes:
     """Compact UTF-8 JSON; falls back to ASCII escapes or a depth cut rather than failing."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+        except (orjson.JSONEncodeError, ValueError):
+            pass  # lone surrogates, NaN, too deep, ints past 64 bits: the exact path below decides
     try:
         return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
     except UnicodeEncodeError:
