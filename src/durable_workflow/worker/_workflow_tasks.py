@@ -111,18 +111,21 @@ class WorkflowTaskRunner:
             what=f"workflow task {task_id} completion",
             renew=lambda: self._renew(task_id, fence),
         )
-        if delivery is not Delivery.RECORDED:
-            self.cache.pop(run_id)
+        if delivery is not Delivery.RECORDED and instance is not None:
+            instance.close()
         if delivery is Delivery.REFUSED:
             message = f"workflow task completion failed after commands were produced: {refusal}"
             await self._fail(task_id, fence, message, refusal, lease_until)
             return "failed"
         if delivery is not Delivery.RECORDED:
             return "settled" if delivery is Delivery.SETTLED else "error"
+        # The instance was taken out of the cache for this task (the server may already have
+        # handed the run's next task to another poller): it goes back only once its commands are
+        # recorded, and not after an update task, which ran the update handler outside history.
         if instance is not None and not task.get("workflow_update_id"):
             self.cache.put(run_id, instance)
-        else:
-            self.cache.pop(run_id)
+        elif instance is not None:
+            instance.close()
         logger.info("workflow task %s completed: %s", task_id, [c.get("type") for c in commands])
         return "completed"
 

@@ -35,6 +35,14 @@ class WorkflowCache:
             self._items.move_to_end(run_id)
         return instance
 
+    def take(self, run_id: str) -> WorkflowInstance | None:
+        """Remove and return the run's instance without closing it: the caller now owns it.
+
+        A task works on a taken instance, so another task of the same run (a workflow task the
+        server handed out before this one's bookkeeping finished) can never share or close it.
+        """
+        return self._items.pop(run_id, None)
+
     def put(self, run_id: str, instance: WorkflowInstance) -> None:
         if self.max_size == 0 or instance.done:
             self.pop(run_id)

@@ -52,9 +52,11 @@ def run_workflow_task(
     """Bring an instance up to date with ``history`` and return it with the new commands.
 
     A cached instance whose applied events are a prefix of ``history`` only applies the rest;
-    any doubt (other prefix, mismatch, error) falls back to a full replay.
+    any doubt (other prefix, mismatch, error) falls back to a full replay. The instance is taken
+    out of ``cache``: the caller owns the returned one and puts it back once the server recorded
+    its commands, or closes it.
     """
-    cached = cache.get(info.run_id) if cache is not None else None
+    cached = cache.take(info.run_id) if cache is not None else None
     if cached is not None:
         assert cache is not None
         if _can_extend(cached, history):
@@ -69,7 +71,7 @@ def run_workflow_task(
                 cache.resumed += 1
                 return cached, commands
         cache.replayed += 1
-        cache.pop(info.run_id)
+        cached.close()
     instance = WorkflowInstance(definition, info, arguments, converter=converter, payload_codec=payload_codec)
     instance.apply(history)
     if reopen_waits:
