@@ -4,19 +4,27 @@ export NO_MKDOCS_2_WARNING := 1
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The demo needs only the package and its `server` extra (dev server, UI, CLI), not the test/docs tools.
+DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test lint typecheck docs bench install clean
+.PHONY: demo test lint typecheck docs bench install screenshots clean
 
-$(STAMP): pyproject.toml
+$(PY):
 	$(PYTHON) -m venv $(VENV) || { $(PYTHON) -m pip install --quiet virtualenv && $(PYTHON) -m virtualenv $(VENV); }
+
+$(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,docs]'
-	touch $(STAMP)
+	touch $(STAMP) $(DEMO_STAMP)
+
+$(DEMO_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[server]'
+	touch $(DEMO_STAMP)
 
 install: $(STAMP)
 
-demo: $(STAMP)
-	$(PY) examples/greeter.py
+demo: $(DEMO_STAMP)
+	@$(PY) examples/demo.py --db $(VENV)/demo.sqlite
 
 test: $(STAMP)
 	$(PY) -m ruff check src tests examples benchmarks
@@ -36,6 +44,10 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+# Regenerates docs/img/ui-*.png (needs Debian's chromium: apt-get install chromium).
+screenshots: $(STAMP)
+	$(PY) -m tests.ui.make_screenshots
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

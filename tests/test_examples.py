@@ -31,7 +31,7 @@ def test_greeter_against_a_running_server(live_server_url: str) -> None:
 
 @pytest.mark.parametrize("path", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
 def test_every_example_script_is_covered(path: str) -> None:
-    covered = {"greeter.py", "interop_plain_dicts.py"}
+    covered = {"demo.py", "greeter.py", "interop_plain_dicts.py"}
     assert path in covered, f"examples/{path} has no test in tests/test_examples.py"
 
 
@@ -41,3 +41,26 @@ def test_plain_dict_interop_example() -> None:
         "{'order_id': 'A-17', 'units': 5, 'reservation': {'order_id': 'A-17', "
         "'lines': [{'sku': 'mug', 'reserved': 2}, {'sku': 'tea', 'reserved': 3}]}}"
     )
+
+
+def test_demo_narrates_the_server_the_workflow_the_result_and_how_to_look(tmp_path: Path) -> None:
+    db = tmp_path / "demo.sqlite"
+    done = subprocess.run(
+        [sys.executable, "examples/demo.py", "--db", str(db), "--port", "0"],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("▶ Dev server running: web UI http://127.0.0.1:")
+    assert "/api" in lines[0]
+    assert lines[1] == "▶ Started workflow greeting-1 (type greeter, task queue default) with input 'world'"
+    assert lines[2].startswith("▶ A worker ran it")
+    assert lines[3] == "▶ Result: {'greeting': 'Hello, world!', 'length': 5}"
+    assert f"server start-dev --db {db}" in done.stdout
+    assert "/namespaces/default/workflows/greeting-1" in done.stdout
+    assert db.exists()  # kept, so the command it prints shows the workflow

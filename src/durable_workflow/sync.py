@@ -221,7 +221,7 @@ class Client(_Mirror):
 
     Besides the methods documented here, it has every method of the async client with the same
     parameters and return types: `start_workflow` (returning a sync `WorkflowHandle`),
-    `describe_workflow`, `list_workflows`, `get_history`, `get_history_page`, `export_history`,
+    `describe_workflow`, `list_workflows`, `list_runs`, `get_history`, `get_history_page`, `export_history`,
     `signal_workflow`, `query_workflow`, `update_workflow`, `cancel_workflow`,
     `terminate_workflow`, the namespace, search-attribute, task-queue and worker methods, and the
     schedule methods (`create_schedule` returning a sync `ScheduleHandle`, `list_schedules`, ...).
@@ -369,6 +369,7 @@ class Client(_Mirror):
     negotiate = _blocking(AsyncClient.negotiate)
     describe_workflow = _blocking(AsyncClient.describe_workflow)
     list_workflows = _blocking(AsyncClient.list_workflows)
+    list_runs = _blocking(AsyncClient.list_runs)
     get_history = _blocking(AsyncClient.get_history)
     get_history_page = _blocking(AsyncClient.get_history_page)
     export_history = _blocking(AsyncClient.export_history)

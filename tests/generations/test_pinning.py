@@ -6,23 +6,25 @@ from typing import Any
 
 import pytest
 
-from durable_workflow.cli import build_parser
+from durable_workflow.cli import main
+from durable_workflow.cli._server import start_dev
 from durable_workflow.server import DevServer
 from durable_workflow.testing import WorkflowEnvironment
 from tests.generations.scenarios import Greeter
 
 
 def test_the_flag_defaults_to_current_and_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert build_parser().parse_args(["server", "start-dev"]).wire_generation == "current"
-    args = build_parser().parse_args(["server", "start-dev", "--wire-generation", "seed"])
-    assert args.wire_generation == "seed"
+    def generation(*args: str) -> Any:
+        return start_dev.make_context("start-dev", list(args)).params["wire_generation"]
+
+    assert generation() == "current"
+    assert generation("--wire-generation", "seed") == "seed"
     monkeypatch.setenv("DW_WIRE_GENERATION", "seed")
-    assert build_parser().parse_args(["server", "start-dev"]).wire_generation == "seed"
+    assert generation() == "seed"
 
 
 def test_an_unknown_generation_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        build_parser().parse_args(["server", "start-dev", "--wire-generation", "2026"])
+    assert main(["server", "start-dev", "--wire-generation", "2026"]) == 2  # usage error
     assert "--wire-generation" in capsys.readouterr().err
     with pytest.raises(ValueError, match="wire_generation"):
         DevServer(serve_http=False, wire_generation="2026")  # type: ignore[arg-type]

@@ -325,6 +325,12 @@ class Client(AdminMixin, ScheduleMixin):
         inputs = list(input_value) if isinstance(input_value, list) else []
         return WorkflowExecution.from_body(body, input=inputs, output=output)
 
+    async def list_runs(self, workflow_id: str) -> list[WorkflowExecution]:
+        """Every run of the workflow, oldest first (a continue-as-new chain has several)."""
+        path = _workflow_path(workflow_id, "runs")
+        body = expect_object(await self._control("GET", path, subject=_subject(workflow_id)), "runs")
+        return [self._execution(row) for row in body.get("runs") or [] if isinstance(row, Mapping)]
+
     async def list_workflows(
         self,
         *,

@@ -20,7 +20,9 @@ from starlette.routing import BaseRoute
 from durable_workflow.server import _routes_admin, _routes_worker, _routes_workflows
 from durable_workflow.server._http import CP_HEADER, ServerState
 from durable_workflow.server._paths import EncodedPaths
+from durable_workflow.server._request_log import RequestLog
 from durable_workflow.server._schedules import routes as _schedule_routes  # schedules feature
+from durable_workflow.server._ui import routes as _ui_routes  # web UI at / (server/_ui)
 
 __all__ = ["DEFAULT_ROUTE_GROUPS", "RouteGroup", "build_app"]
 
@@ -32,6 +34,7 @@ DEFAULT_ROUTE_GROUPS: list[RouteGroup] = [
     _routes_workflows.routes,
     _routes_worker.routes,
     _schedule_routes,  # /api/schedules* (server/_schedules)
+    _ui_routes,  # /, /namespaces/..., /login (server/_ui), after the API
 ]
 
 
@@ -59,7 +62,8 @@ def build_app(state: ServerState, extra_route_groups: Sequence[RouteGroup] = ())
         routes.extend(group())
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(EncodedPaths)],
+        # The request log is outermost, so it times everything and logs the path as sent.
+        middleware=[Middleware(RequestLog), Middleware(EncodedPaths)],
         exception_handlers={
             HTTPException: _http_error,
             Exception: _server_error,
