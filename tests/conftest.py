@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from collections.abc import AsyncIterator, Iterator
 
@@ -53,3 +54,14 @@ def live_server_url() -> Iterator[str]:
 
 # tests/typing holds files that only mypy and pyright check (tests/test_type_checkers.py); never run.
 collect_ignore = ["typing"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _collect_garbage_after_each_module() -> Iterator[None]:
+    """Collect garbage after each test module: a leaked socket or session warns in the module that leaked it.
+
+    Left to chance, the collector runs in whichever later test allocates enough, and the
+    ResourceWarning (an error here) fails an innocent test.
+    """
+    yield
+    gc.collect()
