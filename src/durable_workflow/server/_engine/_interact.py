@@ -12,7 +12,7 @@ from durable_workflow.server._engine._control import Workflows
 from durable_workflow.server._engine._errors import EngineError, invalid
 from durable_workflow.server._engine._model import QueryTask, Update, Worker
 from durable_workflow.server._engine._results import QueryAnswer, UpdateOutcome
-from durable_workflow.server._engine._validate import as_int
+from durable_workflow.server._engine._validate import lease_fence
 from durable_workflow.server._engine._wftasks import worker_event
 from durable_workflow.server._ids import iso, new_id
 from durable_workflow.server._payload import CODEC, envelope, is_envelope
@@ -233,14 +233,9 @@ class Messages:
         }
 
     def _guard_query(self, namespace: str, task_id: str, body: dict[str, Any]) -> QueryTask:
-        owner, attempt = body.get("lease_owner"), as_int(body.get("query_task_attempt"))
-        errors: dict[str, list[str]] = {}
-        if not isinstance(owner, str) or not owner:
-            errors["lease_owner"] = ["The lease owner field is required."]
-        if attempt is None or attempt < 1:
-            errors["query_task_attempt"] = ["The query task attempt field must be an integer of at least 1."]
-        if errors:
-            raise invalid(errors)
+        owner, attempt = lease_fence(
+            body, "query_task_attempt", "The query task attempt field must be an integer of at least 1."
+        )
         task = self.engine.query_tasks.get(task_id)
         if task is None or task.namespace != namespace:
             raise EngineError(

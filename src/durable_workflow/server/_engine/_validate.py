@@ -14,6 +14,7 @@ __all__ = [
     "BLOCKING",
     "TERMINAL_COMMANDS",
     "as_int",
+    "lease_fence",
     "normalise_commands",
     "payload_blob",
     "retry_policy",
@@ -32,6 +33,19 @@ _ACTIVITY_TIMEOUTS = (
 def as_int(value: Any) -> int | None:
     """Accept JSON ints and ASCII digit strings (as 0.2.10 does); None when not an integer."""
     return strict_int(value)
+
+
+def lease_fence(body: dict[str, Any], attempt_field: str, attempt_message: str) -> tuple[str, int]:
+    """The ``lease_owner`` and attempt a worker fences a query or validation task report with (or a 422)."""
+    owner, attempt = body.get("lease_owner"), as_int(body.get(attempt_field))
+    errors: dict[str, list[str]] = {}
+    if not isinstance(owner, str) or not owner:
+        errors["lease_owner"] = ["The lease owner field is required."]
+    if attempt is None or attempt < 1:
+        errors[attempt_field] = [attempt_message]
+    if errors or not isinstance(owner, str) or attempt is None:
+        raise invalid(errors)
+    return owner, attempt
 
 
 class _Checker:

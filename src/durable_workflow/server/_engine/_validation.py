@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from durable_workflow.server._engine._errors import EngineError, RecordedRefusal, invalid
 from durable_workflow.server._engine._interact import PendingUpdate
 from durable_workflow.server._engine._model import Run, Worker
-from durable_workflow.server._engine._validate import as_int
+from durable_workflow.server._engine._validate import lease_fence
 from durable_workflow.server._engine._wftasks import worker_event
 from durable_workflow.server._ids import iso, new_id
 from durable_workflow.server._payload import CODEC, envelope
@@ -180,16 +180,11 @@ class UpdateValidation:
         }
 
     def _guard_validation(self, namespace: str, task_id: str, body: dict[str, Any]) -> ValidationTask:
-        owner, attempt = body.get("lease_owner"), as_int(body.get("update_validation_attempt"))
-        errors: dict[str, list[str]] = {}
-        if not isinstance(owner, str) or not owner:
-            errors["lease_owner"] = ["The lease owner field is required."]
-        if attempt is None or attempt < 1:
-            errors["update_validation_attempt"] = [
-                "The update validation attempt must be an integer of at least 1."
-            ]
-        if errors:
-            raise invalid(errors)
+        owner, attempt = lease_fence(
+            body,
+            "update_validation_attempt",
+            "The update validation attempt must be an integer of at least 1.",
+        )
         task: ValidationTask | None = self.tasks.get(task_id)
         if task is None or task.namespace != namespace:
             raise EngineError(
